@@ -1,0 +1,52 @@
+"""Russian wording of dates, windows and quarters as officials write them ("1 сентября 2025 г.")."""
+
+from __future__ import annotations
+
+from datetime import date
+
+MONTHS_GENITIVE = (
+    "января", "февраля", "марта", "апреля", "мая", "июня",
+    "июля", "августа", "сентября", "октября", "ноября", "декабря",
+)  # fmt: skip
+MONTHS_NOMINATIVE = (
+    "январь", "февраль", "март", "апрель", "май", "июнь",
+    "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь",
+)  # fmt: skip
+ROMAN = ("I", "II", "III", "IV")
+
+
+def format_date(d: date) -> str:
+    """1 сентября 2025 г."""
+    return f"{d.day} {MONTHS_GENITIVE[d.month - 1]} {d.year} г."
+
+
+def format_quarter(year: int, quarter: int) -> str:
+    """III квартал 2025 г."""
+    if not 1 <= quarter <= 4:
+        raise ValueError(f"quarter must be 1-4, got {quarter}")
+    return f"{ROMAN[quarter - 1]} квартал {year} г."
+
+
+def format_window(start: date | None, end: date | None) -> str:
+    """A window in words: "1 – 15 сентября 2020 г.", "1 июня – 31 декабря 2020 г.", "до 29 мая 2020 г."."""
+    if end is None:
+        return "срок не установлен" if start is None else f"с {format_date(start)}"
+    if start is None:
+        return f"до {format_date(end)}"
+    if start == end:
+        return format_date(end)
+    if start.year == end.year:
+        if start.month == end.month:
+            return f"{start.day} – {end.day} {MONTHS_GENITIVE[end.month - 1]} {end.year} г."
+        return f"{start.day} {MONTHS_GENITIVE[start.month - 1]} – {format_date(end)}"
+    return f"{format_date(start)} – {format_date(end)}"
+
+
+def plural(n: int, one: str, few: str, many: str) -> str:
+    """Russian plural form for n: 1 день, 2 дня, 5 дней."""
+    n10, n100 = abs(n) % 10, abs(n) % 100
+    if n10 == 1 and n100 != 11:
+        return one
+    if 2 <= n10 <= 4 and not 12 <= n100 <= 14:
+        return few
+    return many
