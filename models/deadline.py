@@ -66,9 +66,7 @@ class DeadlineError(ValueError):
 
     def _message(self) -> str:
         where = f" (at column {self.column})" if self.column else ""
-        return f"cannot read deadline «{self.text}»{where}: {self.reason}. Accepted forms: " + "; ".join(
-            ACCEPTED_FORMS
-        )
+        return f"cannot read deadline «{self.text}»{where}: {self.reason}. Accepted forms: " + "; ".join(ACCEPTED_FORMS)
 
     @property
     def short(self) -> str:
@@ -127,9 +125,7 @@ class Deadline(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> Deadline:
         if self.start is not None and self.end is not None and self.end < self.start:
-            raise ValueError(
-                f"window ends ({self.end.isoformat()}) before it starts ({self.start.isoformat()})"
-            )
+            raise ValueError(f"window ends ({self.end.isoformat()}) before it starts ({self.start.isoformat()})")
         if self.kind == "window" and self.end is None:
             raise ValueError("a deadline of kind 'window' needs an end date")
         if self.kind == "alternatives" and len(self.alternatives) < 2:
@@ -141,7 +137,8 @@ class Deadline(BaseModel):
         """True when no date can be reminded of until someone sets one."""
         if self.kind == "alternatives":
             return all(alt.waits_for_date for alt in self.alternatives)
-        return self.kind in WAITING_KINDS and self.end is None
+        # "в течение 2022 года (при необходимости)" has bounds but no date that can lapse
+        return self.kind in WAITING_KINDS
 
     def as_json(self) -> dict[str, object]:
         """The stable JSON form used by `roadmap when` and `roadmap show --format json`."""
@@ -152,8 +149,7 @@ class Deadline(BaseModel):
             "end": self.end.isoformat() if self.end else None,
             "recurrence": self.recurrence.model_dump(exclude_none=True) if self.recurrence else None,
             "windows": [
-                {"start": w.start.isoformat() if w.start else None, "end": w.end.isoformat()}
-                for w in self.windows
+                {"start": w.start.isoformat() if w.start else None, "end": w.end.isoformat()} for w in self.windows
             ],
         }
         if self.review_months is not None:
@@ -190,6 +186,7 @@ def _parser() -> Lark:
 _DASHES = re.compile(r"\s*[-‐‑‒–—−]+\s*")
 _SPACES = re.compile(r"\s+")
 _QUALIFIER = re.compile(r"\(\s*(?:при|по)\s+необходимости\s*\)")
+_AUTHORITY = re.compile(r"(?i)срок(?:ами|ам)[,\s]+(.+?)(?:\s+или\s+|$)")
 _CYRILLIC_ROMAN = str.maketrans({"і": "i", "х": "x", "ѵ": "v"})
 
 
@@ -514,10 +511,14 @@ def _parse_single(text: str, original: str) -> object:
     try:
         tree = _parser().parse(text)
     except UnexpectedInput as exc:
-        column = getattr(exc, "column", None)
-        found = text[exc.pos_in_stream :] if getattr(exc, "pos_in_stream", None) is not None else ""
-        reason = f"unexpected «{found.split(' ')[0]}»" if found else "the phrase ends too early"
-        raise DeadlineError(original, reason, column=column) from None
+        pos = getattr(exc, "pos_in_stream", None)
+        if pos is None or pos >= len(text):
+            raise DeadlineError(original, "the phrase ends too early") from None
+        # quote the whole word where reading stopped (the parser may stop inside a word)
+        start = text.rfind(" ", 0, pos) + 1
+        end = text.find(" ", pos)
+        word = text[start : end if end != -1 else len(text)]
+        raise DeadlineError(original, f"unexpected «{word}» (word {text[:start].count(' ') + 1})") from None
     try:
         return _ToNodes().transform(tree)
     except VisitError as exc:
@@ -555,10 +556,10 @@ def _resolve(node: object, text: str, period: Period | None, review_months: int)
         point = node.point
         if point.year is None:
             point = point.with_year(_context_year(period, text))
-        end = node.by_end_of and window(node.by_end_of).end or point.as_end()
-        start = period.start if period and period.start <= end else None
-        w = Window(start=start, end=end)
-        return Deadline(text=text, kind="window", start=start, end=end, windows=[w])
+        by = window(node.by_end_of).end if node.by_end_of else point.as_end()
+        start = period.start if period and period.start <= by else None
+        w = Window(start=start, end=by)
+        return Deadline(text=text, kind="window", start=start, end=by, windows=[w])
 
     if isinstance(node, _YearlyNode):
         return _resolve_yearly(node, text, period)
@@ -571,7 +572,7 @@ def _resolve(node: object, text: str, period: Period | None, review_months: int)
                 text=text, kind="continuous", start=w.start, end=w.end, windows=[w], review_months=review_months
             )
         start = first.start if first else (period.start if period else None)
-        end = period.end if period else None
+        end: date | None = period.end if period else None
         if first is not None and end is not None and end < first.end:
             end = first.end
         return Deadline(
@@ -584,7 +585,12 @@ def _resolve(node: object, text: str, period: Period | None, review_months: int)
         )
 
     if isinstance(node, _SimpleNode):
-        return Deadline(text=text, kind=node.kind, authority=node.authority)
+        authority = None
+        if node.kind == "external":
+            # the grammar sees lower-cased text; take who sets the date from the original wording
+            found = _AUTHORITY.search(text)
+            authority = found.group(1).strip(" ,") if found else node.authority
+        return Deadline(text=text, kind=node.kind, authority=authority)
 
     if isinstance(node, _WindowsNode):
         windows = [window(s) for s in node.spans]
@@ -652,7 +658,7 @@ def parse_deadline(
     if on_demand and not norm:
         return Deadline(text=original, kind="on_demand")
 
-    parts = [p.strip(" ,") for p in re.split(r"\s+или\s+", norm)]
+    parts = [p.strip(" ,") for p in re.split(r"(?:^|\s+)или(?:\s+|$)", norm)]
     if any(not p for p in parts):
         raise DeadlineError(original, "an alternative («или») is empty")
     resolved = [_resolve(_parse_single(p, original), original, period, review_months) for p in parts]

@@ -13,12 +13,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from models import plan as plan_models
 from models.deadline import Period
 from models.plan import Item, Roadmap
 
@@ -67,13 +68,18 @@ def read_yaml(text: str, name: str) -> Any:
         raise PlanError([PlanIssue(name, 1, 1, "", f"YAML error: {exc}")]) from None
 
 
-def locate(data: Any, loc: Iterable[Any]) -> tuple[int, int]:
+def locate(data: Any, loc: Iterable[Any], *, at_key: bool = False) -> tuple[int, int]:
     """Line and column (1-based) of the deepest node of `loc` that exists in the parsed YAML."""
     line, column = 1, 1
     node = data
-    for key in loc:
+    keys = list(loc)
+    for index, key in enumerate(keys):
         if isinstance(node, CommentedMap) and key in node:
-            pos = node.lc.key(key)
+            last_scalar = (
+                not at_key and index == len(keys) - 1 and not isinstance(node[key], CommentedMap | CommentedSeq)
+            )
+            # point at a scalar's value (what is wrong), at a collection's key (where it starts)
+            pos = node.lc.value(key) if last_scalar else node.lc.key(key)
             line, column = pos[0] + 1, pos[1] + 1
             node = node[key]
         elif isinstance(node, CommentedSeq) and isinstance(key, int) and 0 <= key < len(node):
@@ -142,41 +148,39 @@ def _message(error: ErrorDetails, model_fields: list[str] | None) -> str:
     return text
 
 
-def _fields_of(data: Any, path: tuple[Any, ...]) -> list[str] | None:
-    """The keys a model accepts at the mapping that holds an unknown key (for the error message)."""
-    from models import plan as plan_models
+# The model behind each place in a plan, for listing the keys it accepts when a key is unknown.
+# Sub-sections repeat "sections", so the path is folded before the look-up.
+_MODEL_AT: dict[tuple[str, ...], type[BaseModel]] = {
+    (): plan_models.Roadmap,
+    ("order",): plan_models.Order,
+    ("territory",): plan_models.Territory,
+    ("period",): plan_models.PlanPeriod,
+    ("stages",): plan_models.Stage,
+    ("parties",): plan_models.Party,
+    ("sections",): plan_models.Section,
+    ("sections", "items"): plan_models.Item,
+    ("sections", "items", "deadline"): plan_models.Deadline,
+    ("sections", "items", "scope"): plan_models.PerOrganisation,
+    ("cycle",): plan_models.Cycle,
+    ("cycle", "steps"): plan_models.CycleStep,
+    ("indicators",): plan_models.Indicator,
+    ("indicators", "tolerance"): plan_models.Tolerance,
+    ("item_target_tolerance",): plan_models.Tolerance,
+    ("criteria",): plan_models.Criterion,
+    ("criteria", "scale"): plan_models.Scale,
+    ("criteria", "scale", "levels"): plan_models.ScaleLevel,
+    ("notes",): plan_models.Note,
+}
 
-    owners: dict[tuple[str, ...], type] = {}
-    shape = [p for p in path[:-1] if not isinstance(p, int)]
-    mapping = {
-        (): plan_models.Roadmap,
-        ("order",): plan_models.Order,
-        ("territory",): plan_models.Territory,
-        ("period",): plan_models.PlanPeriod,
-        ("stages",): plan_models.Stage,
-        ("parties",): plan_models.Party,
-        ("sections",): plan_models.Section,
-        ("sections", "items"): plan_models.Item,
-        ("sections", "items", "deadline"): plan_models.Deadline,
-        ("sections", "items", "scope"): plan_models.PerOrganisation,
-        ("cycle",): plan_models.Cycle,
-        ("cycle", "steps"): plan_models.CycleStep,
-        ("indicators",): plan_models.Indicator,
-        ("indicators", "tolerance"): plan_models.Tolerance,
-        ("item_target_tolerance",): plan_models.Tolerance,
-        ("criteria",): plan_models.Criterion,
-        ("criteria", "scale"): plan_models.Scale,
-        ("criteria", "scale", "levels"): plan_models.ScaleLevel,
-        ("notes",): plan_models.Note,
-    }
-    owners.update(mapping)
-    # nested sub-sections repeat "sections": fold them
+
+def _fields_of(path: tuple[Any, ...]) -> list[str] | None:
+    """The keys a model accepts at the mapping that holds an unknown key (for the error message)."""
     folded: list[str] = []
-    for part in shape:
-        if part == "sections" and folded[-1:] == ["sections"]:
+    for part in path[:-1]:
+        if isinstance(part, int) or (part == "sections" and folded[-1:] == ["sections"]):
             continue
         folded.append(part)
-    model = owners.get(tuple(folded))
+    model = _MODEL_AT.get(tuple(folded))
     return list(model.model_fields) if model is not None else None
 
 
@@ -194,7 +198,9 @@ def check_references(roadmap: Roadmap) -> list[tuple[tuple[Any, ...], str]]:
     parties: dict[str, int] = {}
     for i, party in enumerate(roadmap.parties):
         if party.id in parties:
-            problems.append((("parties", i, "id"), f"duplicate party id «{party.id}» (first at parties[{parties[party.id]}])"))
+            problems.append(
+                (("parties", i, "id"), f"duplicate party id «{party.id}» (first at parties[{parties[party.id]}])")
+            )
         parties.setdefault(party.id, i)
     for i, party in enumerate(roadmap.parties):
         for key in ("escalates_to", "body"):
@@ -230,7 +236,10 @@ def check_references(roadmap: Roadmap) -> list[tuple[tuple[Any, ...], str]]:
                 for j, ref in enumerate(step.responsible):
                     if ref not in parties:
                         problems.append(
-                            (("cycle", "steps", k, "responsible", j), f"unknown party «{ref}»; known parties: {', '.join(parties)}")
+                            (
+                                ("cycle", "steps", k, "responsible", j),
+                                f"unknown party «{ref}»; known parties: {', '.join(parties)}",
+                            )
                         )
 
     ids: dict[str, int] = {}
@@ -249,11 +258,18 @@ def check_references(roadmap: Roadmap) -> list[tuple[tuple[Any, ...], str]]:
     return problems
 
 
-def _check_responsible(path: tuple[Any, ...], refs: list[str], roadmap: Roadmap, item: Item) -> list[tuple[tuple[Any, ...], str]]:
+def _check_responsible(
+    path: tuple[Any, ...], refs: list[str], roadmap: Roadmap, item: Item
+) -> list[tuple[tuple[Any, ...], str]]:
     problems = []
     known = {p.id: p for p in roadmap.parties}
     if not refs and item.responsible != "unassigned":
-        problems.append(((*path, "responsible"), "no responsible party: list party ids, or write 'unassigned' where the source names nobody"))
+        problems.append(
+            (
+                (*path, "responsible"),
+                "no responsible party: list party ids, or write 'unassigned' where the source names nobody",
+            )
+        )
     for j, ref in enumerate(refs):
         party = known.get(ref)
         if party is None:
@@ -262,13 +278,16 @@ def _check_responsible(path: tuple[Any, ...], refs: list[str], roadmap: Roadmap,
             problems.append(
                 (
                     (*path, "responsible", j),
-                    f"party «{ref}» is per organisation, so the item needs 'scope: {{per_organisation: [{', '.join(party.org_kinds)}]}}'",
+                    f"party «{ref}» is per organisation, so the item needs "
+                    f"'scope: {{per_organisation: [{', '.join(party.org_kinds)}]}}'",
                 )
             )
     return problems
 
 
-def _check_dependency_cycles(roadmap: Roadmap, numbers: dict[str, tuple[Any, ...]]) -> list[tuple[tuple[Any, ...], str]]:
+def _check_dependency_cycles(
+    roadmap: Roadmap, numbers: dict[str, tuple[Any, ...]]
+) -> list[tuple[tuple[Any, ...], str]]:
     graph = {item.number: [d for d in item.depends_on if d in numbers and d != item.number] for item in roadmap.items}
     state: dict[str, int] = {}
     problems: list[tuple[tuple[Any, ...], str]] = []
@@ -277,7 +296,7 @@ def _check_dependency_cycles(roadmap: Roadmap, numbers: dict[str, tuple[Any, ...
         state[node] = 1
         for dep in graph.get(node, []):
             if state.get(dep) == 1:
-                loop = trail[trail.index(dep):] + [dep] if dep in trail else [node, dep]
+                loop = trail[trail.index(dep) :] + [dep] if dep in trail else [node, dep]
                 problems.append(((*numbers[node], "depends_on"), f"dependency cycle: {' -> '.join(loop)}"))
             elif dep not in state:
                 visit(dep, [*trail, dep])
@@ -293,15 +312,18 @@ def parse_plan(text: str, name: str) -> Roadmap:
     """Validate plan text; raise `PlanError` with every located issue."""
     data = read_yaml(text, name)
     if not isinstance(data, CommentedMap):
-        raise PlanError([PlanIssue(name, 1, 1, "", f"expected a mapping at the top of the file, found {_describe(data)}")])
+        raise PlanError(
+            [PlanIssue(name, 1, 1, "", f"expected a mapping at the top of the file, found {_describe(data)}")]
+        )
     try:
         roadmap = Roadmap.model_validate(data, context={"period": _period_context(data)})
     except ValidationError as exc:
         issues = []
         for error in exc.errors():
             path, rendered = _path(error["loc"], data)
-            line, column = locate(data, path)
-            fields = _fields_of(data, path) if error["type"] == "extra_forbidden" else None
+            unknown_key = error["type"] == "extra_forbidden"
+            line, column = locate(data, path, at_key=unknown_key)
+            fields = _fields_of(path) if unknown_key else None
             issues.append(PlanIssue(name, line, column, rendered, _message(error, fields)))
         raise PlanError(_dedupe(issues)) from None
     problems = check_references(roadmap)

@@ -353,4 +353,3 @@ class Roadmap(_Strict):
             if party.id == party_id:
                 return party
         raise KeyError(party_id)
-
