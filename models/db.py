@@ -1,0 +1,77 @@
+"""Engines and sessions for the store: SQLite by default, any SQLAlchemy URL (PostgreSQL at scale)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session, create_engine
+
+import models.store  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+
+class StoreError(Exception):
+    """The store cannot be opened or is not at the expected schema; the message says what to do."""
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; SQLite files get their folder, foreign keys, WAL and immediate write locks."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        _sqlite_setup(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # let SQLAlchemy emit BEGIN itself (below), so a writer takes the lock at the start of its
+        # transaction instead of failing half-way when another process writes at the same time
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back (nothing half-written) on error."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def describe(url: str) -> str:
+    """The URL with any password hidden, for printing."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def open_store(url: str) -> Engine:
+    """Open the store at `url`, creating it or upgrading its schema in place as needed."""
+    from models.migrations import upgrade_to_head
+
+    engine = make_engine(url)
+    try:
+        upgrade_to_head(engine)
+    except Exception as exc:  # a connection or permission problem is the user's to fix: say which
+        raise StoreError(f"cannot open the store at {describe(url)}: {exc}") from exc
+    return engine

@@ -1,0 +1,58 @@
+"""One Settings object for the whole engine, read from ROADMAP_* environment variables.
+
+Nothing else reads the environment. A bad value fails fast with the variable's name and the fix.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+APP_NAME = "roadmap-engine"
+
+
+def default_data_dir() -> Path:
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+class SettingsError(Exception):
+    """A ROADMAP_* variable with a value that cannot be used; the message names it and the fix."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ROADMAP_", extra="ignore")
+
+    db: str = Field(
+        default="",
+        description="SQLAlchemy URL of the store; default a SQLite file in the user's data directory",
+    )
+    data_dir: Path = Field(default_factory=default_data_dir, description="where the default store and files live")
+    actor: str = Field(default="", description="who runs commands (recorded in the audit trail); default the OS user")
+    smtp_url: str = Field(default="", description="apprise mailto:// URL of the SMTP server, without recipients")
+
+    @field_validator("db")
+    @classmethod
+    def _db_url(cls, value: str) -> str:
+        if value and "://" not in value:
+            raise ValueError(
+                f"ROADMAP_DB must be an SQLAlchemy URL such as sqlite:///path/to/roadmap.db or "
+                f"postgresql+psycopg://user:password@host/dbname, found «{value}»"
+            )
+        return value
+
+    @property
+    def db_url(self) -> str:
+        return self.db or f"sqlite:///{self.data_dir / 'roadmap.db'}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise SettingsError(str(first["msg"]).removeprefix("Value error, ")) from None

@@ -1,0 +1,188 @@
+"""Stored records (SQLModel tables): the store is the system of record.
+
+Roadmap versions keep the YAML text as loaded; milestones are one item × one organisation × one
+occurrence; nothing is deleted: milestones are retired, audit events only appended. Times are
+timezone-aware UTC; dates (windows) are calendar dates in the roadmap's or organisation's zone.
+Schema changes go through the migrations in `models/migrations` (see `models.db.upgrade`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+MilestoneStatus = Literal["planned", "due", "overdue", "done", "waiting-for-date", "retired"]
+STATUSES: tuple[str, ...] = ("planned", "due", "overdue", "done", "waiting-for-date", "retired")
+OPEN_STATUSES: tuple[str, ...] = ("planned", "due", "overdue", "waiting-for-date")
+NO_ORG = ""  # org_id of a milestone that belongs to the roadmap as a whole
+ONCE = ""  # occurrence of an item that happens once
+
+
+class RoadmapRecord(SQLModel, table=True):
+    """A roadmap known to the store, with its current version."""
+
+    __tablename__ = "roadmap"
+
+    id: str = Field(primary_key=True, max_length=100)
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    level: str = Field(max_length=20)
+    region: str = Field(max_length=200)
+    municipality: str | None = Field(default=None, max_length=200)
+    timezone: str = Field(max_length=64)
+    active: bool = True
+    current_version: int = 0
+    created_at: datetime
+    updated_at: datetime
+
+
+class RoadmapVersion(SQLModel, table=True):
+    """One loaded version of a roadmap: the YAML exactly as loaded, who loaded it and why."""
+
+    __tablename__ = "roadmap_version"
+    __table_args__ = (UniqueConstraint("roadmap_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    roadmap_id: str = Field(foreign_key="roadmap.id", index=True, max_length=100)
+    version: int
+    content_hash: str = Field(max_length=64, index=True)
+    yaml_text: str = Field(sa_column=Column(Text, nullable=False))
+    source_path: str | None = Field(default=None, max_length=500)
+    loaded_at: datetime
+    loaded_by: str = Field(max_length=200)
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    diff: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+
+class PlanItem(SQLModel, table=True):
+    """The current definition of each item of a roadmap (history lives in the versions' YAML)."""
+
+    __tablename__ = "plan_item"
+    __table_args__ = (UniqueConstraint("roadmap_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    roadmap_id: str = Field(foreign_key="roadmap.id", max_length=100)
+    number: str = Field(max_length=40)
+    section: str = Field(max_length=40)
+    position: int = 0
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    result: str | None = Field(default=None, sa_column=Column(Text))
+    deadline_text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    deadline_kind: str = Field(max_length=30)
+    responsible: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    scope: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    depends_on: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    version: int
+    retired_version: int | None = None
+
+
+class Organisation(SQLModel, table=True):
+    """An organisation of the registry: school (ОО), additional education (ДО), college (СПО), УО."""
+
+    __tablename__ = "organisation"
+
+    id: str = Field(primary_key=True, max_length=100)
+    name: str = Field(sa_column=Column(Text, nullable=False))
+    kind: str = Field(max_length=10, index=True)
+    municipality: str = Field(max_length=200, index=True)
+    region: str = Field(max_length=200, index=True)
+    timezone: str | None = Field(default=None, max_length=64)
+    curator_email: str | None = Field(default=None, max_length=320)
+    head_email: str | None = Field(default=None, max_length=320)
+    curator_url: str | None = Field(default=None, sa_column=Column(Text))
+    head_url: str | None = Field(default=None, sa_column=Column(Text))
+    active: bool = True
+    updated_at: datetime
+
+
+class Contact(SQLModel, table=True):
+    """How to reach a party that roadmaps name (УО, ТОИПКРО, a named official): kept out of the YAML."""
+
+    __tablename__ = "contact"
+    __table_args__ = (UniqueConstraint("roadmap_id", "party"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    party: str = Field(max_length=100, index=True)
+    roadmap_id: str = Field(default="", max_length=100, description="'' = the party id in any roadmap")
+    name: str = Field(sa_column=Column(Text, nullable=False))
+    email: str | None = Field(default=None, max_length=320)
+    url: str | None = Field(default=None, sa_column=Column(Text))
+    updated_at: datetime
+
+
+class Milestone(SQLModel, table=True):
+    """One item for one organisation (or the roadmap) and one occurrence (a year, a check-in, a cycle year)."""
+
+    __tablename__ = "milestone"
+    __table_args__ = (
+        UniqueConstraint("roadmap_id", "item_number", "org_id", "occurrence", name="uq_milestone_key"),
+        Index("ix_milestone_status_end", "status", "window_end"),
+        Index("ix_milestone_roadmap_org", "roadmap_id", "org_id"),
+        Index("ix_milestone_org", "org_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    roadmap_id: str = Field(foreign_key="roadmap.id", max_length=100)
+    item_number: str = Field(max_length=40)
+    org_id: str = Field(default=NO_ORG, max_length=100)
+    occurrence: str = Field(default=ONCE, max_length=40)
+    kind: str = Field(max_length=30, description="window, yearly, check-in, cycle, waiting")
+    window_start: date | None = None
+    window_end: date | None = None
+    timezone: str = Field(max_length=64)
+    status: str = Field(max_length=20)
+    responsible: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_version: int
+    updated_version: int
+    done_at: datetime | None = None
+    done_by: str | None = Field(default=None, max_length=200)
+    evidence: str | None = Field(default=None, sa_column=Column(Text))
+    done_version: int | None = None
+    retired_version: int | None = None
+    retired_reason: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class DeadlineChange(SQLModel, table=True):
+    """A window or responsible party changed by an amendment: whom to tell (the reminders notify them)."""
+
+    __tablename__ = "deadline_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    milestone_id: int = Field(foreign_key="milestone.id", index=True)
+    version: int
+    old_start: date | None = None
+    old_end: date | None = None
+    new_start: date | None = None
+    new_end: date | None = None
+    old_responsible: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    new_responsible: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    changed_at: datetime
+    notified_at: datetime | None = None
+
+
+class AuditEvent(SQLModel, table=True):
+    """An append-only event in a hash chain: each carries the hash of the one before."""
+
+    __tablename__ = "audit_event"
+
+    seq: int | None = Field(default=None, primary_key=True)
+    at_utc: datetime
+    at_local: str = Field(max_length=40, description="local time with offset, ISO 8601")
+    actor: str = Field(max_length=200)
+    action: str = Field(max_length=60, index=True)
+    subject: str = Field(max_length=300, index=True)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64, unique=True)
+
+
+class AuditHead(SQLModel, table=True):
+    """The single row holding the chain's last sequence and hash; updating it serialises appenders."""
+
+    __tablename__ = "audit_head"
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int = 0
+    hash: str = Field(default="0" * 64, max_length=64)
