@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
-from cli import render
+from cli import render, store
 from models.deadline import DeadlineError, Period, parse_deadline
 from models.loader import PlanError, find_plans, load_plan
 from models.schema import plan_schema
@@ -26,7 +26,9 @@ app = typer.Typer(
     name="roadmap",
     help=(
         "Roadmap engine for the target model of mentorship (ЦМН): validate roadmap plans, read deadlines, "
-        "show plans.\n\nExit codes: 0 ok, 2 invalid input (the message names file, line and field)."
+        "sync plans into the store, show where every milestone stands.\n\n"
+        "The store is ROADMAP_DB or --db (any SQLAlchemy URL), by default a SQLite file (see `roadmap info`).\n\n"
+        "Exit codes: 0 ok, 2 invalid input (the message names file, line and field)."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -160,6 +162,9 @@ def schema() -> None:
     Example: roadmap schema > roadmap.schema.json
     """
     typer.echo(json.dumps(plan_schema(), ensure_ascii=False, indent=2))
+
+
+store.register(app)
 
 
 def main() -> None:  # pragma: no cover - console entry point wrapper

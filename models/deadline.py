@@ -167,10 +167,16 @@ class Period:
 
     start: date
     end: date
+    academic: bool = False  # an academic year: September-December fall in the first year, the rest in the second
 
     @property
     def single_year(self) -> int | None:
         return self.start.year if self.start.year == self.end.year else None
+
+    @classmethod
+    def academic_year(cls, first_year: int) -> Period:
+        """1 September of `first_year` to 31 May of the next: the year-less months of a cycle fall in it."""
+        return cls(date(first_year, 9, 1), date(first_year + 1, 5, 31), academic=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -274,9 +280,9 @@ class _Span:
         if start.year is None or end.year is None:
             if year is None:
                 raise _NeedsYear()
-            start, end = start.with_year(year), end.with_year(year)
-            if start.month > end.month:
-                end = end.with_year(year + 1)
+            # a range that crosses the new year ("сентябрь - май") ends in the following year
+            end = end.with_year(year + 1 if (start.year or year) == year and start.month > end.month else year)
+            start = start.with_year(year)
         s, e = start.as_start(), end.as_end()
         if e < s:
             raise _SemanticError(f"the range ends ({e:%d.%m.%Y}) before it starts ({s:%d.%m.%Y})")
@@ -527,7 +533,9 @@ def _parse_single(text: str, original: str) -> object:
         raise
 
 
-def _context_year(period: Period | None, original: str) -> int:
+def _context_year(period: Period | None, original: str, month: int = 1) -> int:
+    if period is not None and period.academic:
+        return period.start.year if month >= period.start.month else period.end.year
     if period is None:
         raise DeadlineError(original, "the phrase has no year and no roadmap period was given (use --period)")
     if period.single_year is None:
@@ -544,7 +552,7 @@ def _resolve(node: object, text: str, period: Period | None, review_months: int)
         try:
             return span.resolve(None)
         except _NeedsYear:
-            return span.resolve(_context_year(period, text))
+            return span.resolve(_context_year(period, text, span.start.month))
         except _SemanticError as exc:
             raise DeadlineError(text, str(exc)) from None
 
@@ -555,7 +563,7 @@ def _resolve(node: object, text: str, period: Period | None, review_months: int)
     if isinstance(node, _ByNode):
         point = node.point
         if point.year is None:
-            point = point.with_year(_context_year(period, text))
+            point = point.with_year(_context_year(period, text, point.month))
         by = window(node.by_end_of).end if node.by_end_of else point.as_end()
         start = period.start if period and period.start <= by else None
         w = Window(start=start, end=by)

@@ -208,8 +208,9 @@ class CycleStep(_Strict):
     @field_validator("deadline", mode="before", json_schema_input_type=DEADLINE_INPUT)
     @classmethod
     def _deadline(cls, value: Any) -> Deadline:
-        # cycle steps are read without the roadmap period: they recur every academic year
-        return _coerce_deadline(value, None)
+        # cycle steps recur every academic year and are read again in each one when the plan is
+        # expanded; here the wording is checked against a sample academic year
+        return _coerce_deadline(value, Period.academic_year(2000))
 
 
 class Cycle(_Strict):

@@ -1,0 +1,61 @@
+"""Running flows once from the CLI on Prefect's ephemeral API, and resolving the store location."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from models.settings import SettingsError, get_settings
+
+T = TypeVar("T")
+
+# A one-shot CLI run needs no analytics (there is no network), no heartbeat thread holding the
+# process for a second at exit, and only Prefect's warnings among our own output. These are
+# defaults: an operator's own PREFECT_* settings win.
+_PREFECT_DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
+}
+
+
+def quiet_prefect() -> None:
+    """Apply the one-shot defaults; call before anything imports prefect (it reads them at import)."""
+    for key, value in _PREFECT_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+
+
+def run_flow(flow_fn: Callable[..., T], **params: Any) -> T:
+    """Call a flow in-process (ephemeral Prefect API unless PREFECT_API_URL points at a server)."""
+    quiet_prefect()
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        return flow_fn(**params)
+
+
+def store_url(db: str | None) -> str:
+    """The store to use: --db, else ROADMAP_DB, else the default SQLite file."""
+    if db:
+        if "://" not in db:
+            raise SettingsError(
+                f"--db must be an SQLAlchemy URL such as sqlite:///roadmap.db or "
+                f"postgresql+psycopg://user:password@host/dbname, found «{db}»"
+            )
+        return db
+    return get_settings().db_url
+
+
+def actor(by: str | None) -> str:
+    """Who is acting: --by, else ROADMAP_ACTOR, else the operating-system user."""
+    if by:
+        return by
+    settings = get_settings()
+    if settings.actor:
+        return settings.actor
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "operator"

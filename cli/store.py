@@ -1,0 +1,245 @@
+"""Store commands: sync a plan, diff two plans, show status, show where the store is."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, Literal
+
+import click
+import typer
+from sqlalchemy import func, select
+
+from cli.runner import actor, quiet_prefect, run_flow, store_url
+from models.db import StoreError, describe, open_store, session_scope
+from models.loader import PlanError, load_plan
+from models.plan_diff import diff_plans
+from models.settings import SettingsError
+from models.store import STATUSES, Milestone, Organisation, RoadmapRecord
+from tasks.status import StatusFilter, StatusRow, local_dates, status_counts, status_rows
+
+EXIT_INVALID = 2
+DbOption = Annotated[
+    str | None, typer.Option("--db", help="store URL (any SQLAlchemy URL); default ROADMAP_DB or the default file")
+]
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(EXIT_INVALID)
+
+
+def _url(db: str | None) -> str:
+    try:
+        return store_url(db)
+    except SettingsError as exc:
+        raise _fail(f"error: {exc}") from None
+
+
+def _engine(db: str | None):  # type: ignore[no-untyped-def]
+    url = _url(db)
+    try:
+        return open_store(url)
+    except StoreError as exc:
+        raise _fail(f"error: {exc}") from None
+
+
+def sync(
+    plan: Annotated[Path, typer.Argument(help="the plan file (YAML)")],
+    db: DbOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="show what would change; write nothing")] = False,
+    note: Annotated[str | None, typer.Option("--note", help="why this version (the amendment's note)")] = None,
+    by: Annotated[str | None, typer.Option("--by", help="who loads it (default ROADMAP_ACTOR or the OS user)")] = None,
+    format: Annotated[Literal["text", "json"], typer.Option("--format", help="text or json")] = "text",
+) -> None:
+    """Sync a plan into the store: store its version, fan its items out to organisations, migrate milestones.
+
+    Running it twice on the same file changes nothing and says so. A changed plan is an amendment:
+    open milestones are re-planned, done ones stay done, removed items' milestones are retired.
+    Runs the sync-roadmap Prefect flow once (ephemeral API).
+
+    Example: roadmap sync roadmaps/sechenovsky-2020.yaml --note "приказ № 45 от 01.09.2020"
+    """
+    try:
+        load_plan(plan)  # refuse a bad plan here, with its located errors, before starting Prefect
+    except PlanError as exc:
+        raise _fail(str(exc)) from None
+    quiet_prefect()
+    from flows.sync import sync_roadmap
+
+    url = _url(db)
+    try:
+        result = run_flow(sync_roadmap, plan=str(plan), db=url, dry_run=dry_run, note=note, actor=actor(by))
+    except StoreError as exc:
+        raise _fail(f"error: {exc}") from None
+    if format == "json":
+        typer.echo(json.dumps(result["report"].as_json(), ensure_ascii=False, indent=2, default=str))
+    else:
+        typer.echo("\n".join(result["lines"]))
+
+
+def diff(
+    old: Annotated[Path, typer.Argument(help="the earlier plan")],
+    new: Annotated[Path, typer.Argument(help="the amended plan")],
+    format: Annotated[Literal["text", "json"], typer.Option("--format", help="text or json")] = "text",
+) -> None:
+    """Print the difference between two versions of a plan, item by item; the store is not touched.
+
+    Reports items added, removed, with a changed deadline, responsible party, title (renamed),
+    section (moved), result, scope or dependencies. Exit 0 either way.
+
+    Example: roadmap diff roadmaps/sechenovsky-2020.yaml amended/sechenovsky-2020.yaml
+    """
+    try:
+        a, b = load_plan(old), load_plan(new)
+    except PlanError as exc:
+        raise _fail(str(exc)) from None
+    result = diff_plans(a, b)
+    if format == "json":
+        typer.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2, default=str))
+    else:
+        typer.echo("\n".join(result.lines()))
+
+
+def _parse_date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _fail(f"{option}: expected a date YYYY-MM-DD, found «{value}»") from None
+
+
+def status(
+    roadmap: Annotated[str | None, typer.Option("--roadmap", help="only this roadmap id")] = None,
+    org: Annotated[str | None, typer.Option("--org", help="only this organisation id")] = None,
+    party: Annotated[str | None, typer.Option("--party", help="only milestones this party is responsible for")] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="only overdue milestones")] = False,
+    all_: Annotated[bool, typer.Option("--all", help="also done and retired milestones")] = False,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="the date to judge by (default: today locally)")] = None,
+    format: Annotated[Literal["table", "json", "csv"], typer.Option("--format", help="table, json or csv")] = "table",
+    db: DbOption = None,
+) -> None:
+    """Counts by status per roadmap and organisation, and the open milestones with days left or late.
+
+    Each milestone is judged by the date in its own time zone (or --as-of). JSON is a stable
+    interface: {"as_of", "counts": {STATUS: n}, "milestones": [{"id", "roadmap", "item", "org",
+    "occurrence", "start", "end", "status", "responsible", "done_at", "evidence", ...}]}. Table output
+    goes through a pager on a terminal; JSON and CSV stream.
+
+    Example: roadmap status --roadmap sechenovsky-2020 --overdue --as-of 2020-07-01
+    """
+    day = _parse_date(as_of, "--as-of")
+    engine = _engine(db)
+    f = StatusFilter(roadmap=roadmap, org=org, party=party, overdue_only=overdue, include_all=all_)
+    with session_scope(engine) as session:
+        when: date | dict[str, date] = day or local_dates(session, now=datetime.now(UTC))
+        counts = status_counts(session, as_of=when, f=f)
+        rows = status_rows(session, as_of=when, f=f)
+        label = (day or max(when.values(), default=date.today())).isoformat() if isinstance(when, dict) else day
+        if format == "json":
+            _write_json(label, counts, rows)
+        elif format == "csv":
+            _write_csv(rows)
+        else:
+            lines = _table(label, counts, rows)
+            if sys.stdout.isatty():
+                click.echo_via_pager(line + "\n" for line in lines)
+            else:
+                for line in lines:
+                    typer.echo(line)
+    engine.dispose()
+
+
+def _write_json(as_of: object, counts: dict[str, object], rows: Iterable[StatusRow]) -> None:
+    out = sys.stdout
+    head = {"as_of": str(as_of), "counts": counts["counts"], "roadmaps": counts["roadmaps"]}
+    # the milestones stream one per line after the small head, so a region's status never sits in memory
+    out.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "milestones": [')
+    for i, row in enumerate(rows):
+        out.write(("," if i else "") + "\n  " + json.dumps(row.as_json(), ensure_ascii=False))
+    out.write("\n]}\n")
+
+
+CSV_COLUMNS = ("id", "roadmap", "item", "title", "org", "org_name", "occurrence", "start", "end", "status",
+               "days_left", "responsible", "result", "done_at", "done_by", "evidence")  # fmt: skip
+
+
+def _write_csv(rows: Iterable[StatusRow]) -> None:
+    writer = csv.writer(sys.stdout)
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        data = row.as_json()
+        data["responsible"] = " ".join(row.responsible)
+        writer.writerow(["" if data[c] is None else data[c] for c in CSV_COLUMNS])
+
+
+def _table(as_of: object, counts: dict[str, object], rows: Iterable[StatusRow]) -> Iterator[str]:
+    totals = counts["counts"]
+    assert isinstance(totals, dict)
+    yield f"as of {as_of}: " + ", ".join(f"{s} {totals.get(s, 0)}" for s in STATUSES)
+    per_roadmap = counts["roadmaps"]
+    per_org = counts["organisations"]
+    assert isinstance(per_roadmap, dict) and isinstance(per_org, dict)
+    for roadmap_id, c in sorted(per_roadmap.items()):
+        yield f"{roadmap_id}: " + ", ".join(f"{s} {n}" for s, n in c.items() if n)
+        for org_id, oc in sorted(per_org.get(roadmap_id, {}).items()):
+            yield f"  {org_id or '(roadmap)'}: " + ", ".join(f"{s} {n}" for s, n in oc.items() if n)
+    yield ""
+    yield f"{'id':>6}  {'status':<16} {'window':<23} {'left':>5}  {'roadmap/item':<24} {'org':<14} responsible"
+    shown = 0
+    for row in rows:
+        shown += 1
+        window = f"{row.start or '…'}..{row.end or '…'}" if row.end or row.start else "no date yet"
+        left = "" if row.days_left is None or row.status in ("done", "retired") else str(row.days_left)
+        ref = f"{row.roadmap}/{row.item}" + (f" {row.occurrence}" if row.occurrence else "")
+        yield (
+            f"{row.id:>6}  {row.status:<16} {window:<23} {left:>5}  {ref:<24} {row.org or '—':<14} "
+            f"{', '.join(row.responsible) or 'unassigned'}"
+        )
+        detail = f"        {_clip(row.title, 90)}"
+        if row.result:
+            detail += f" → {_clip(row.result, 60)}"
+        if row.depends_on:
+            detail += f" (after {', '.join(row.depends_on)})"
+        if row.evidence:
+            detail += f" [done {row.done_at:%Y-%m-%d} by {row.done_by}: {row.evidence}]" if row.done_at else ""
+        yield detail
+    if not shown:
+        yield "(no milestones match)"
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def info(db: DbOption = None) -> None:
+    """Show where the store is, its schema revision and what it holds.
+
+    Example: roadmap info
+    """
+    url = _url(db)
+    engine = _engine(db)
+    from models.migrations import current_revision
+
+    with session_scope(engine) as session:
+        roadmaps = session.execute(select(RoadmapRecord.id, RoadmapRecord.current_version)).all()
+        orgs = session.execute(select(func.count()).select_from(Organisation)).scalar_one()
+        milestones = session.execute(select(func.count()).select_from(Milestone)).scalar_one()
+    typer.echo(f"store: {describe(url)}")
+    typer.echo(f"schema revision: {current_revision(engine)}")
+    typer.echo(f"organisations: {orgs}; milestones: {milestones}")
+    for roadmap_id, version in roadmaps:
+        typer.echo(f"roadmap {roadmap_id}: version {version}")
+    engine.dispose()
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(sync)
+    app.command()(diff)
+    app.command()(status)
+    app.command()(info)

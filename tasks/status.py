@@ -1,0 +1,168 @@
+"""Where every milestone stands: counts by status and the milestones themselves, streamed.
+
+The status shown is derived in SQL from the stored status and the date in each milestone's own time
+zone: an open dated milestone is `overdue` after its window ends, `due` while its window is open and
+`planned` before it opens. Waiting, done and retired milestones show as stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import String, and_, case, cast, func, literal, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session
+
+from models.store import STATUSES, Milestone, Organisation, PlanItem
+
+DATED_OPEN = ("planned", "due", "overdue")
+
+
+@dataclass(frozen=True)
+class StatusFilter:
+    roadmap: str | None = None
+    org: str | None = None
+    party: str | None = None
+    overdue_only: bool = False
+    include_all: bool = False  # also done and retired
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    id: int
+    roadmap: str
+    item: str
+    title: str
+    org: str | None
+    org_name: str | None
+    occurrence: str
+    start: date | None
+    end: date | None
+    status: str
+    responsible: list[str]
+    result: str | None
+    depends_on: list[str]
+    done_at: datetime | None
+    done_by: str | None
+    evidence: str | None
+    as_of: date
+
+    @property
+    def days_left(self) -> int | None:
+        """Days until the window ends (negative: days late); None without a date."""
+        return None if self.end is None else (self.end - self.as_of).days
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "roadmap": self.roadmap, "item": self.item, "title": self.title, "org": self.org,
+            "org_name": self.org_name, "occurrence": self.occurrence or None,
+            "start": self.start.isoformat() if self.start else None, "end": self.end.isoformat() if self.end else None,
+            "status": self.status, "days_left": self.days_left, "responsible": self.responsible,
+            "result": self.result, "depends_on": self.depends_on,
+            "done_at": self.done_at.isoformat() if self.done_at else None, "done_by": self.done_by,
+            "evidence": self.evidence,
+        }  # fmt: skip
+
+
+def local_dates(session: Session, *, now: datetime) -> dict[str, date]:
+    """Today's date in every time zone the store's milestones use."""
+    zones = session.execute(select(Milestone.timezone).distinct()).scalars().all()
+    moment = now if now.tzinfo else now.replace(tzinfo=UTC)
+    return {zone: moment.astimezone(ZoneInfo(zone)).date() for zone in zones}
+
+
+def _today(as_of: date | dict[str, date]) -> ColumnElement[Any]:
+    if isinstance(as_of, date):
+        return literal(as_of)
+    if not as_of:
+        return literal(date.today())
+    return case(
+        *((Milestone.timezone == zone, literal(d)) for zone, d in as_of.items()), else_=literal(min(as_of.values()))
+    )
+
+
+def effective_status(as_of: date | dict[str, date]) -> ColumnElement[str]:
+    """The status as of a date (one date, or one per time zone) as a SQL expression."""
+    today = _today(as_of)
+    return case(
+        (
+            Milestone.status.in_(DATED_OPEN),  # type: ignore[attr-defined]
+            case(
+                (and_(Milestone.window_end.is_not(None), Milestone.window_end < today), "overdue"),  # type: ignore[union-attr,operator]
+                (or_(Milestone.window_start.is_(None), Milestone.window_start <= today), "due"),  # type: ignore[union-attr,operator]
+                else_="planned",
+            ),
+        ),
+        else_=Milestone.status,
+    )
+
+
+def _filters(f: StatusFilter, status: ColumnElement[str]) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if f.roadmap:
+        where.append(Milestone.roadmap_id == f.roadmap)  # type: ignore[arg-type]
+    if f.org:
+        where.append(Milestone.org_id == f.org)  # type: ignore[arg-type]
+    if f.party:
+        # responsible is a JSON list of party ids; its text form contains the quoted id
+        where.append(cast(Milestone.responsible, String).like(f'%"{f.party}"%'))
+    if f.overdue_only:
+        where.append(status == "overdue")
+    elif not f.include_all:
+        where.append(status.not_in(("done", "retired")))
+    return where
+
+
+def status_counts(session: Session, *, as_of: date | dict[str, date], f: StatusFilter) -> dict[str, Any]:
+    """Counts by status: in all, per roadmap and per organisation (filters apply, --all aside)."""
+    status = effective_status(as_of)
+    counting = StatusFilter(f.roadmap, f.org, f.party, overdue_only=False, include_all=True)
+    where = _filters(counting, status)
+    query = (
+        select(Milestone.roadmap_id, Milestone.org_id, status.label("status"), func.count())
+        .where(*where)
+        .group_by(Milestone.roadmap_id, Milestone.org_id, status)
+    )
+    totals = dict.fromkeys(STATUSES, 0)
+    per_roadmap: dict[str, dict[str, int]] = {}
+    per_org: dict[str, dict[str, dict[str, int]]] = {}
+    for roadmap_id, org_id, st, n in session.execute(query):
+        totals[st] = totals.get(st, 0) + n
+        per_roadmap.setdefault(roadmap_id, dict.fromkeys(STATUSES, 0))[st] += n
+        per_org.setdefault(roadmap_id, {}).setdefault(org_id or "", dict.fromkeys(STATUSES, 0))[st] += n
+    return {"counts": totals, "roadmaps": per_roadmap, "organisations": per_org}
+
+
+def status_rows(
+    session: Session, *, as_of: date | dict[str, date], f: StatusFilter, batch: int = 2000
+) -> Iterator[StatusRow]:
+    """The milestones matching the filter, nearest deadline first, streamed in batches."""
+    status = effective_status(as_of)
+    query = (
+        select(
+            Milestone.id, Milestone.roadmap_id, Milestone.item_number, PlanItem.title, Milestone.org_id,
+            Organisation.name, Milestone.occurrence, Milestone.window_start, Milestone.window_end,
+            status.label("status"), Milestone.responsible, PlanItem.result, PlanItem.depends_on,
+            Milestone.done_at, Milestone.done_by, Milestone.evidence, Milestone.timezone,
+        )
+        .join(PlanItem, and_(PlanItem.roadmap_id == Milestone.roadmap_id, PlanItem.number == Milestone.item_number))
+        .outerjoin(Organisation, Organisation.id == Milestone.org_id)
+        .where(*_filters(f, status))
+        .order_by(
+            Milestone.window_end.is_(None), Milestone.window_end, Milestone.roadmap_id,  # type: ignore[union-attr]
+            PlanItem.position, Milestone.org_id, Milestone.occurrence,
+        )
+    )  # fmt: skip
+    result = session.execute(query.execution_options(yield_per=batch))
+    for row in result:
+        day = as_of if isinstance(as_of, date) else as_of.get(row.timezone, date.today())
+        yield StatusRow(
+            id=row.id, roadmap=row.roadmap_id, item=row.item_number, title=row.title, org=row.org_id or None,
+            org_name=row.name, occurrence=row.occurrence, start=row.window_start, end=row.window_end,
+            status=row.status, responsible=list(row.responsible), result=row.result, depends_on=list(row.depends_on),
+            done_at=row.done_at, done_by=row.done_by, evidence=row.evidence, as_of=day,
+        )  # fmt: skip

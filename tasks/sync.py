@@ -1,0 +1,350 @@
+"""Sync a plan into the store: store the version, expand it, and migrate the milestones in bulk.
+
+`sync_plan` runs inside the caller's transaction and either writes everything or nothing. It is
+idempotent: the same plan against the same registry changes nothing and says so. An amended plan
+re-plans the open milestones; done milestones stay done with their evidence; milestones that the plan
+or the registry no longer call for are retired, never deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlmodel import Session
+
+from models.loader import PlanError, parse_plan
+from models.plan import Roadmap
+from models.plan_diff import PlanDiff, diff_plans
+from models.store import (
+    DeadlineChange,
+    Milestone,
+    Organisation,
+    PlanItem,
+    RoadmapRecord,
+    RoadmapVersion,
+)
+from tasks.audit import record_event
+from tasks.expand import CYCLE_PREFIX, OrgRef, PlannedMilestone, expand
+
+WAITING = "waiting-for-date"
+
+
+@dataclass
+class SyncReport:
+    """What a sync did (or, in a dry run, would do)."""
+
+    roadmap_id: str
+    version: int
+    new_version: bool
+    content_hash: str
+    dry_run: bool
+    note: str | None = None
+    diff: PlanDiff | None = None
+    added: int = 0
+    updated: int = 0
+    moved: int = 0
+    reassigned: int = 0
+    retired: int = 0
+    reactivated: int = 0
+    unchanged: int = 0
+    done_kept: int = 0
+    total: int = 0
+    waiting_items: list[str] = field(default_factory=list)
+    moved_parties: dict[str, int] = field(default_factory=dict)
+    retired_reasons: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return self.new_version or any((self.added, self.updated, self.retired, self.reactivated))
+
+    def lines(self) -> list[str]:
+        verb = "would store" if self.dry_run else "stored"
+        if self.new_version:
+            amend = f" (amendment: «{self.note}»)" if self.note and self.version > 1 else ""
+            head = f"{self.roadmap_id}: version {self.version} {verb}{amend}"
+        else:
+            head = f"{self.roadmap_id}: plan unchanged (version {self.version})"
+        out = [head + (" — dry run, nothing written" if self.dry_run else "")]
+        if self.diff is not None:
+            out.append("  changes in the plan:")
+            out += [f"    {line}" for line in self.diff.lines()]
+        if not self.changed:
+            out.append(f"  nothing to change: {self.total} milestones already match the plan and the registry")
+        else:
+            out.append(
+                f"  milestones: {self.added} added, {self.updated} updated ({self.moved} windows moved, "
+                f"{self.reassigned} re-assigned), {self.retired} retired, {self.reactivated} reactivated, "
+                f"{self.unchanged} unchanged, {self.done_kept} done kept; {self.total} in all"
+            )
+        for reason, n in sorted(self.retired_reasons.items()):
+            out.append(f"  retired {n}: {reason}")
+        if self.waiting_items:
+            out.append(f"  waiting for a date: items {', '.join(self.waiting_items)}")
+        if self.moved_parties:
+            parties = ", ".join(f"{p} ({n})" for p, n in sorted(self.moved_parties.items()))
+            out.append(f"  deadlines moved for: {parties}")
+        return out
+
+    def as_json(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.__dict__.items() if k != "diff"}
+        data["diff"] = self.diff.as_json() if self.diff else None
+        data["changed"] = self.changed
+        return data
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def territory_orgs(session: Session, roadmap: Roadmap) -> list[OrgRef]:
+    """The active organisations of the registry in the roadmap's territory."""
+    query = select(
+        Organisation.id, Organisation.kind, Organisation.region, Organisation.municipality, Organisation.timezone
+    ).where(Organisation.active.is_(True), Organisation.region == roadmap.territory.region)  # type: ignore[attr-defined]
+    if roadmap.territory.municipality is not None:
+        query = query.where(Organisation.municipality == roadmap.territory.municipality)
+    return [OrgRef(*row) for row in session.execute(query.order_by(Organisation.id))]
+
+
+def _previous(session: Session, roadmap_id: str) -> RoadmapVersion | None:
+    return (
+        session.execute(
+            select(RoadmapVersion)
+            .where(RoadmapVersion.roadmap_id == roadmap_id)
+            .order_by(RoadmapVersion.version.desc())  # type: ignore[attr-defined]
+        )
+        .scalars()
+        .first()
+    )
+
+
+_MILESTONE_COLUMNS = (
+    Milestone.id, Milestone.item_number, Milestone.org_id, Milestone.occurrence, Milestone.kind,
+    Milestone.window_start, Milestone.window_end, Milestone.timezone, Milestone.status, Milestone.responsible,
+    Milestone.done_at,
+)  # fmt: skip
+
+
+def sync_plan(
+    session: Session,
+    *,
+    roadmap: Roadmap,
+    yaml_text: str,
+    source_path: str | None,
+    actor: str,
+    now: datetime,
+    note: str | None = None,
+    dry_run: bool = False,
+) -> SyncReport:
+    """Store the plan's version (if new) and bring its milestones in line with the plan and the registry."""
+    digest = content_hash(yaml_text)
+    previous = _previous(session, roadmap.id)
+    new_version = previous is None or previous.content_hash != digest
+    version = (previous.version + 1 if previous else 1) if new_version else previous.version  # type: ignore[union-attr]
+    report = SyncReport(roadmap.id, version, new_version, digest, dry_run, note=note)
+    if new_version and previous is not None:
+        try:
+            report.diff = diff_plans(
+                parse_plan(previous.yaml_text, f"{roadmap.id} version {previous.version}"), roadmap
+            )
+        except PlanError:
+            report.diff = PlanDiff(header=[f"version {previous.version} no longer validates; item diff unavailable"])
+
+    planned = expand(roadmap, territory_orgs(session, roadmap))
+    existing = {(r.item_number, r.org_id, r.occurrence): r for r in session.execute(
+        select(*_MILESTONE_COLUMNS).where(Milestone.roadmap_id == roadmap.id))}  # fmt: skip
+    plan_numbers = {item.number for item in roadmap.items} | {
+        f"{CYCLE_PREFIX}{s.number}" for s in (roadmap.cycle.steps if roadmap.cycle else [])
+    }
+
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = []
+    moved_parties: Counter[str] = Counter()
+    for m in planned:
+        row = existing.get(m.key)
+        status = WAITING if m.waiting else "planned"
+        if row is None:
+            inserts.append(_new_row(roadmap.id, m, status, version))
+            report.added += 1
+            continue
+        if row.status == "done":
+            report.done_kept += 1
+            continue
+        if row.status == "retired":
+            updates.append(_changed_row(row.id, m, "done" if row.done_at else status, version)
+                           | {"retired_version": None, "retired_reason": None})  # fmt: skip
+            report.reactivated += 1
+            continue
+        window_moved = (row.window_start, row.window_end) != (m.window_start, m.window_end)
+        reassigned = list(row.responsible) != list(m.responsible)
+        if window_moved or reassigned or row.kind != m.kind or row.timezone != m.timezone:
+            # a moved window or a change between dated and waiting re-plans the status (the sweep
+            # re-derives due/overdue); otherwise the status the sweep gave stays
+            replan = window_moved or (row.status == WAITING) != m.waiting
+            updates.append(_changed_row(row.id, m, status if replan else row.status, version))
+            report.updated += 1
+            if window_moved or reassigned:
+                report.moved += window_moved
+                report.reassigned += reassigned
+                changes.append({
+                    "milestone_id": row.id, "version": version, "old_start": row.window_start,
+                    "old_end": row.window_end, "new_start": m.window_start, "new_end": m.window_end,
+                    "old_responsible": list(row.responsible), "new_responsible": list(m.responsible),
+                    "changed_at": now, "notified_at": None,
+                })  # fmt: skip
+                moved_parties.update(m.responsible)
+        else:
+            report.unchanged += 1
+
+    wanted = {m.key for m in planned}
+    retire_reasons: Counter[str] = Counter()
+    for key, row in existing.items():
+        if key in wanted or row.status == "retired":
+            continue
+        reason = (
+            f"item {row.item_number} is not in version {version}"
+            if row.item_number not in plan_numbers
+            else "no longer called for (organisation left the registry or scope, or the occurrence moved)"
+        )
+        retire_reasons[reason] += 1
+        updates.append({"id": row.id, "status": "retired", "retired_version": version, "retired_reason": reason,
+                        "updated_version": version})  # fmt: skip
+    report.retired = sum(retire_reasons.values())
+    report.retired_reasons = dict(retire_reasons)
+    report.moved_parties = dict(moved_parties)
+    report.waiting_items = sorted({m.item_number for m in planned if m.waiting}, key=_number_key)
+    report.total = len(planned)  # retired milestones are history, not current work
+
+    if dry_run or not report.changed:
+        return report
+    _write(session, roadmap, report, yaml_text=yaml_text, source_path=source_path, actor=actor, now=now)
+    if inserts:
+        session.execute(insert(Milestone), inserts)
+    if updates:
+        session.execute(update(Milestone), updates)
+    if changes:
+        session.execute(insert(DeadlineChange), changes)
+    _record(
+        session, roadmap, report, actor=actor, retired_ids=[u["id"] for u in updates if u.get("status") == "retired"]
+    )
+    return report
+
+
+def _number_key(number: str) -> tuple[Any, ...]:
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in number.split("."))
+
+
+def _new_row(roadmap_id: str, m: PlannedMilestone, status: str, version: int) -> dict[str, Any]:
+    return {
+        "roadmap_id": roadmap_id, "item_number": m.item_number, "org_id": m.org_id, "occurrence": m.occurrence,
+        "kind": m.kind, "window_start": m.window_start, "window_end": m.window_end, "timezone": m.timezone,
+        "status": status, "responsible": list(m.responsible), "created_version": version, "updated_version": version,
+    }  # fmt: skip
+
+
+def _changed_row(milestone_id: int, m: PlannedMilestone, status: str, version: int) -> dict[str, Any]:
+    return {
+        "id": milestone_id, "kind": m.kind, "window_start": m.window_start, "window_end": m.window_end,
+        "timezone": m.timezone, "status": status, "responsible": list(m.responsible), "updated_version": version,
+    }  # fmt: skip
+
+
+def _write(
+    session: Session,
+    roadmap: Roadmap,
+    report: SyncReport,
+    *,
+    yaml_text: str,
+    source_path: str | None,
+    actor: str,
+    now: datetime,
+) -> None:
+    """The roadmap record, the new version (if any) and the current item definitions."""
+    record = session.get(RoadmapRecord, roadmap.id)
+    if record is None:
+        record = RoadmapRecord(id=roadmap.id, title=roadmap.title, level=roadmap.level, region=roadmap.territory.region,
+                               municipality=roadmap.territory.municipality, timezone=roadmap.timezone,
+                               current_version=report.version, created_at=now, updated_at=now)  # fmt: skip
+    record.title, record.level, record.timezone = roadmap.title, roadmap.level, roadmap.timezone
+    record.region, record.municipality = roadmap.territory.region, roadmap.territory.municipality
+    record.current_version, record.updated_at = report.version, now
+    session.add(record)
+    session.flush()
+    if report.new_version:
+        session.add(RoadmapVersion(roadmap_id=roadmap.id, version=report.version, content_hash=report.content_hash,
+                                   yaml_text=yaml_text, source_path=source_path, loaded_at=now, loaded_by=actor,
+                                   note=report.note, diff=report.diff.as_json() if report.diff else None))  # fmt: skip
+    _write_items(session, roadmap, report.version)
+
+
+def _write_items(session: Session, roadmap: Roadmap, version: int) -> None:
+    current = {p.number: p for p in session.execute(
+        select(PlanItem).where(PlanItem.roadmap_id == roadmap.id)).scalars()}  # fmt: skip
+    rows: list[dict[str, Any]] = []
+    for position, (_, section, item) in enumerate(roadmap.walk_items()):
+        rows.append({
+            "number": item.number, "section": section.number, "position": position, "title": item.title,
+            "result": item.result, "deadline_text": item.deadline.text, "deadline_kind": item.deadline.kind,
+            "responsible": item.party_ids, "depends_on": list(item.depends_on),
+            "scope": [] if item.scope == "roadmap" else list(item.scope.per_organisation),
+        })  # fmt: skip
+    if roadmap.cycle is not None:
+        scope = [] if roadmap.cycle.scope == "roadmap" else list(roadmap.cycle.scope.per_organisation)
+        for k, step in enumerate(roadmap.cycle.steps):
+            rows.append({
+                "number": f"{CYCLE_PREFIX}{step.number}", "section": "cycle", "position": 10_000 + k,
+                "title": step.title, "result": step.result, "deadline_text": step.deadline.text,
+                "deadline_kind": step.deadline.kind, "depends_on": [], "scope": scope,
+                "responsible": [] if step.responsible == "unassigned" else list(step.responsible),
+            })  # fmt: skip
+    seen = set()
+    for row in rows:
+        seen.add(row["number"])
+        item = current.get(row["number"])
+        if item is None:
+            session.add(PlanItem(roadmap_id=roadmap.id, version=version, **row))
+            continue
+        if any(getattr(item, k) != v for k, v in row.items()) or item.retired_version is not None:
+            for k, v in row.items():
+                setattr(item, k, v)
+            item.version, item.retired_version = version, None
+            session.add(item)
+    for number, item in current.items():
+        if number not in seen and item.retired_version is None:
+            item.retired_version = version
+            session.add(item)
+
+
+def _record(session: Session, roadmap: Roadmap, report: SyncReport, *, actor: str, retired_ids: list[int]) -> None:
+    if report.new_version:
+        record_event(
+            session, actor=actor, action="roadmap.version.loaded" if report.version == 1 else "roadmap.amended",
+            subject=f"roadmap/{roadmap.id}", timezone=roadmap.timezone,
+            payload={"version": report.version, "content_hash": report.content_hash, "note": report.note,
+                     "diff": report.diff.as_json() if report.diff else None},
+        )  # fmt: skip
+    record_event(
+        session, actor=actor, action="roadmap.synced", subject=f"roadmap/{roadmap.id}", timezone=roadmap.timezone,
+        payload={"version": report.version, "added": report.added, "updated": report.updated, "moved": report.moved,
+                 "reassigned": report.reassigned, "retired": report.retired, "reactivated": report.reactivated,
+                 "moved_parties": report.moved_parties},
+    )  # fmt: skip
+    if retired_ids:
+        record_event(
+            session, actor=actor, action="milestones.retired", subject=f"roadmap/{roadmap.id}",
+            timezone=roadmap.timezone,
+            payload={"version": report.version, "milestone_ids": sorted(retired_ids),
+                     "reasons": report.retired_reasons},
+        )  # fmt: skip
+
+
+def summary_markdown(report: SyncReport) -> str:
+    """The sync report as markdown, for the Prefect UI."""
+    body = "\n".join(f"    {line}" for line in report.lines())
+    return f"## Sync of {report.roadmap_id}, version {report.version}\n\n{body}\n"
