@@ -122,6 +122,10 @@ def status(
     all_: Annotated[bool, typer.Option("--all", help="also done and retired milestones")] = False,
     as_of: Annotated[str | None, typer.Option("--as-of", help="the date to judge by (default: today locally)")] = None,
     format: Annotated[Literal["table", "json", "csv"], typer.Option("--format", help="table, json or csv")] = "table",
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", help="list at most N milestones, nearest first (table default 200; 0 = all)"),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Counts by status per roadmap and organisation, and the open milestones with days left or late.
@@ -139,14 +143,15 @@ def status(
     with session_scope(engine) as session:
         when: date | dict[str, date] = day or local_dates(session, now=datetime.now(UTC))
         counts = status_counts(session, as_of=when, f=f)
-        rows = status_rows(session, as_of=when, f=f)
+        cap = (TABLE_LIMIT if format == "table" else 0) if limit is None else limit
+        rows = status_rows(session, as_of=when, f=f, limit=cap or None)
         label = (day or max(when.values(), default=date.today())).isoformat() if isinstance(when, dict) else day
         if format == "json":
             _write_json(label, counts, rows)
         elif format == "csv":
             _write_csv(rows)
         else:
-            lines = _table(label, counts, rows)
+            lines = _table(label, counts, rows, cap)
             if sys.stdout.isatty():
                 click.echo_via_pager(line + "\n" for line in lines)
             else:
@@ -178,7 +183,10 @@ def _write_csv(rows: Iterable[StatusRow]) -> None:
         writer.writerow(["" if data[c] is None else data[c] for c in CSV_COLUMNS])
 
 
-def _table(as_of: object, counts: dict[str, object], rows: Iterable[StatusRow]) -> Iterator[str]:
+TABLE_LIMIT = 200
+
+
+def _table(as_of: object, counts: dict[str, object], rows: Iterable[StatusRow], cap: int) -> Iterator[str]:
     totals = counts["counts"]
     assert isinstance(totals, dict)
     yield f"as of {as_of}: " + ", ".join(f"{s} {totals.get(s, 0)}" for s in STATUSES)
@@ -211,6 +219,9 @@ def _table(as_of: object, counts: dict[str, object], rows: Iterable[StatusRow]) 
         yield detail
     if not shown:
         yield "(no milestones match)"
+    listed = sum(n for s, n in totals.items() if s not in ("done", "retired"))
+    if cap and shown == cap and listed > cap:
+        yield f"… {listed - cap} more open milestones: --limit 0 lists them all, --format csv or json streams them"
 
 
 def _clip(text: str, width: int) -> str:

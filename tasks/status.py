@@ -7,9 +7,11 @@ zone: an open dated milestone is `overdue` after its window ends, `due` while it
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,7 +33,7 @@ class StatusFilter:
     include_all: bool = False  # also done and retired
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StatusRow:
     id: int
     roadmap: str
@@ -138,31 +140,45 @@ def status_counts(session: Session, *, as_of: date | dict[str, date], f: StatusF
 
 
 def status_rows(
-    session: Session, *, as_of: date | dict[str, date], f: StatusFilter, batch: int = 2000
+    session: Session, *, as_of: date | dict[str, date], f: StatusFilter, batch: int = 5000, limit: int | None = None
 ) -> Iterator[StatusRow]:
-    """The milestones matching the filter, nearest deadline first, streamed in batches."""
+    """The milestones matching the filter, nearest deadline first, streamed in batches.
+
+    Item texts and organisation names repeat across thousands of milestones, so they are read once
+    and looked up; each distinct responsible list is decoded once.
+    """
     status = effective_status(as_of)
+    items = {
+        (r.roadmap_id, r.number): r
+        for r in session.execute(
+            select(PlanItem.roadmap_id, PlanItem.number, PlanItem.title, PlanItem.result, PlanItem.depends_on)
+        )
+    }
+    names = dict(session.execute(select(Organisation.id, Organisation.name)).tuples().all())
     query = (
         select(
-            Milestone.id, Milestone.roadmap_id, Milestone.item_number, PlanItem.title, Milestone.org_id,
-            Organisation.name, Milestone.occurrence, Milestone.window_start, Milestone.window_end,
-            status.label("status"), Milestone.responsible, PlanItem.result, PlanItem.depends_on,
-            Milestone.done_at, Milestone.done_by, Milestone.evidence, Milestone.timezone,
+            Milestone.id, Milestone.roadmap_id, Milestone.item_number, Milestone.org_id, Milestone.occurrence,
+            Milestone.window_start, Milestone.window_end, status.label("status"),
+            cast(Milestone.responsible, String).label("responsible"), Milestone.done_at, Milestone.done_by,
+            Milestone.evidence, Milestone.timezone,
         )
         .join(PlanItem, and_(PlanItem.roadmap_id == Milestone.roadmap_id, PlanItem.number == Milestone.item_number))
-        .outerjoin(Organisation, Organisation.id == Milestone.org_id)
         .where(*_filters(f, status))
         .order_by(
             Milestone.window_end.is_(None), Milestone.window_end, Milestone.roadmap_id,  # type: ignore[union-attr]
             PlanItem.position, Milestone.org_id, Milestone.occurrence,
         )
     )  # fmt: skip
-    result = session.execute(query.execution_options(yield_per=batch))
-    for row in result:
+    if limit:
+        query = query.limit(limit)
+    decode = lru_cache(maxsize=4096)(json.loads)
+    for row in session.execute(query.execution_options(yield_per=batch)):
         day = as_of if isinstance(as_of, date) else as_of.get(row.timezone, date.today())
+        item = items[(row.roadmap_id, row.item_number)]
         yield StatusRow(
-            id=row.id, roadmap=row.roadmap_id, item=row.item_number, title=row.title, org=row.org_id or None,
-            org_name=row.name, occurrence=row.occurrence, start=row.window_start, end=row.window_end,
-            status=row.status, responsible=list(row.responsible), result=row.result, depends_on=list(row.depends_on),
-            done_at=row.done_at, done_by=row.done_by, evidence=row.evidence, as_of=day,
+            id=row.id, roadmap=row.roadmap_id, item=row.item_number, title=item.title, org=row.org_id or None,
+            org_name=names.get(row.org_id), occurrence=row.occurrence, start=row.window_start, end=row.window_end,
+            status=row.status, responsible=list(decode(row.responsible)), result=item.result,
+            depends_on=list(item.depends_on), done_at=row.done_at, done_by=row.done_by, evidence=row.evidence,
+            as_of=day,
         )  # fmt: skip
