@@ -1,0 +1,108 @@
+"""The Russian production calendar: which days are working days.
+
+Up to the last year whose Government decree the `holidays` package carries (`LIBRARY_DECREES_UNTIL`),
+its Russian calendar is used as it is: public holidays, the decreed transfers of days off and the
+Saturdays made working days. For later years the package knows only the fixed holidays, so the
+Labour Code art. 112 rule is applied: a non-working holiday that falls on a Saturday or Sunday moves
+to the next working day (the January holidays are moved by each year's decree instead, so they get no
+automatic transfer). A decree published after this release is entered in the project-owned table
+`calendar_decrees.yaml`, which overrides both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+from importlib import resources
+
+import holidays
+from ruamel.yaml import YAML
+
+LIBRARY_DECREES_UNTIL = 2027
+_WEEKEND = (5, 6)
+
+
+@dataclass(frozen=True)
+class Decree:
+    """Days off and working days set by one year's decree (or its amendments)."""
+
+    year: int
+    source: str
+    days_off: frozenset[date] = field(default_factory=frozenset)
+    working_days: frozenset[date] = field(default_factory=frozenset)
+
+
+def load_decrees(text: str | None = None) -> dict[int, Decree]:
+    """Read the decree table (the packaged `calendar_decrees.yaml` unless `text` is given)."""
+    if text is None:
+        text = resources.files("models").joinpath("calendar_decrees.yaml").read_text(encoding="utf-8")
+    data = YAML(typ="safe").load(text) or {}
+    out: dict[int, Decree] = {}
+    for entry in data.get("decrees") or []:
+        year = int(entry["year"])
+        days_off = frozenset(entry.get("days_off") or [])
+        working = frozenset(entry.get("working_days") or [])
+        for d in days_off | working:
+            if not isinstance(d, date) or d.year != year:
+                raise ValueError(f"calendar decree {year}: «{d}» is not a date of {year}")
+        out[year] = Decree(year, str(entry.get("source", "")), days_off, working)
+    return out
+
+
+class ProductionCalendar:
+    """Working days of the Russian Federation."""
+
+    def __init__(self, decrees: dict[int, Decree] | None = None) -> None:
+        self._decrees = load_decrees() if decrees is None else decrees
+        self._library = holidays.country_holidays("RU")
+
+    def is_working_day(self, day: date) -> bool:
+        decree = self._decrees.get(day.year)
+        if decree is not None:
+            if day in decree.working_days:
+                return True
+            if day in decree.days_off:
+                return False
+        if day.year <= LIBRARY_DECREES_UNTIL:
+            return bool(self._library.is_working_day(day))
+        return day.weekday() not in _WEEKEND and day not in self._art112_days_off(day.year)
+
+    @lru_cache(maxsize=64)  # noqa: B019 - one calendar object lives for the process; years are few
+    def _art112_days_off(self, year: int) -> frozenset[date]:
+        fixed = holidays.country_holidays("RU", years=year)
+        off = set(fixed)
+        for day in sorted(fixed):
+            if day.weekday() in _WEEKEND and not (day.month == 1 and day.day <= 8):
+                moved = day + timedelta(days=1)
+                while moved.weekday() in _WEEKEND or moved in off:
+                    moved += timedelta(days=1)
+                off.add(moved)
+        return frozenset(off)
+
+    def previous_working_day(self, day: date) -> date:
+        """`day` itself when it is a working day, else the last working day before it."""
+        while not self.is_working_day(day):
+            day -= timedelta(days=1)
+        return day
+
+    def next_working_day(self, day: date) -> date:
+        """`day` itself when it is a working day, else the first working day after it."""
+        while not self.is_working_day(day):
+            day += timedelta(days=1)
+        return day
+
+    def working_days(self, start: date, end: date) -> list[date]:
+        """The working days from `start` to `end`, both included."""
+        out = []
+        day = start
+        while day <= end:
+            if self.is_working_day(day):
+                out.append(day)
+            day += timedelta(days=1)
+        return out
+
+
+@lru_cache(maxsize=1)
+def default_calendar() -> ProductionCalendar:
+    return ProductionCalendar()
