@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import typer
 
 from cli import render, store
+from cli.registry import orgs_app, parties_app
 from models.deadline import DeadlineError, Period, parse_deadline
 from models.loader import PlanError, find_plans, load_plan
 from models.schema import plan_schema
@@ -165,6 +166,8 @@ def schema() -> None:
 
 
 store.register(app)
+app.add_typer(orgs_app, name="orgs")
+app.add_typer(parties_app, name="parties")
 
 
 def main() -> None:  # pragma: no cover - console entry point wrapper

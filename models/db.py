@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,9 +40,18 @@ def _sqlite_setup(engine: Engine) -> None:
         # transaction instead of failing half-way when another process writes at the same time
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        # switching a new file to WAL needs a moment of exclusive access, which a second process
+        # opening the same new store can hold; the setting persists, so retrying briefly is enough
+        for attempt in range(50):
+            try:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == 49:
+                    raise
+                time.sleep(0.1)
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -66,12 +77,27 @@ def describe(url: str) -> str:
 
 
 def open_store(url: str) -> Engine:
-    """Open the store at `url`, creating it or upgrading its schema in place as needed."""
-    from models.migrations import upgrade_to_head
+    """Open the store at `url`, creating it or upgrading its schema in place (all or nothing) as needed.
+
+    Raises StoreError, saying what to do, when the store cannot be reached or upgraded, or when it is
+    at a schema revision newer than this program knows.
+    """
+    from models.migrations import upgrade_to_head  # imports this module: import it late
 
     engine = make_engine(url)
     try:
         upgrade_to_head(engine)
+    except StoreError:
+        engine.dispose()
+        raise
     except Exception as exc:  # a connection or permission problem is the user's to fix: say which
+        engine.dispose()
         raise StoreError(f"cannot open the store at {describe(url)}: {exc}") from exc
     return engine
+
+
+def store_revision(engine: Engine) -> str | None:
+    """The store's schema revision (None for an empty database); see models.migrations."""
+    from models.migrations import current_revision
+
+    return current_revision(engine)

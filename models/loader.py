@@ -170,6 +170,8 @@ _MODEL_AT: dict[tuple[str, ...], type[BaseModel]] = {
     ("criteria", "scale"): plan_models.Scale,
     ("criteria", "scale", "levels"): plan_models.ScaleLevel,
     ("notes",): plan_models.Note,
+    ("reminders",): plan_models.ReminderPolicy,
+    ("sections", "items", "reminders"): plan_models.ItemReminders,
 }
 
 
@@ -252,6 +254,9 @@ def check_references(roadmap: Roadmap) -> list[tuple[tuple[Any, ...], str]]:
         if criterion.id in crit:
             problems.append((("criteria", i, "id"), f"duplicate criterion id «{criterion.id}»"))
         crit.setdefault(criterion.id, i)
+    operator = roadmap.reminders.operator
+    if operator is not None and operator not in parties:
+        problems.append((("reminders", "operator"), f"unknown party «{operator}»; known parties: {', '.join(parties)}"))
     for i, stage in enumerate(roadmap.stages):
         if stage.start < roadmap.period.start or stage.end > roadmap.period.end:
             problems.append(((("stages", i, "start")), "stage lies outside the roadmap period"))

@@ -155,6 +155,36 @@ class DeadlineWording(_Strict):
 DEADLINE_INPUT = str | DeadlineWording | Deadline | None
 
 
+class ItemReminders(_Strict):
+    """Reminder thresholds of one item, overriding the roadmap's."""
+
+    before_days: list[int] = Field(min_length=1, description="days before the window ends")
+
+
+class ReminderPolicy(_Strict):
+    """When reminders go out (working days only; a threshold on a day off moves to the working day before)."""
+
+    before_days: list[int] = Field(default=[14, 7, 3, 1], min_length=1, description="days before the window ends")
+    check_in_before_days: list[int] = Field(
+        default=[7], min_length=1, description="continuous items: days before each check-in is due"
+    )
+    overdue_every_days: int = Field(default=7, ge=1, description="repeat while overdue, every N days")
+    escalate_after_days: int = Field(
+        default=7, ge=1, description="days overdue before each step up the escalation chain"
+    )
+    waiting_every_days: int = Field(default=30, ge=1, description="remind to set a date every N days")
+    operator: str | None = Field(
+        default=None, description="party id told about unassigned items and at the top of every escalation"
+    )
+
+    @field_validator("before_days", "check_in_before_days")
+    @classmethod
+    def _positive(cls, value: list[int]) -> list[int]:
+        if any(v < 0 for v in value):
+            raise ValueError("days before must be 0 or more")
+        return sorted(set(value), reverse=True)
+
+
 class Item(_Strict):
     """One planned activity (мероприятие)."""
 
@@ -173,6 +203,7 @@ class Item(_Strict):
     targets: dict[int, float] | None = Field(default=None, description="target count or share per year")
     targets_text: str | None = Field(default=None, description="the targets as the source words them")
     target_unit: str | None = None
+    reminders: ItemReminders | None = None
     notes: list[str] = Field(default_factory=list)
 
     @field_validator("deadline", mode="before", json_schema_input_type=DEADLINE_INPUT)
@@ -305,6 +336,7 @@ class Roadmap(_Strict):
     )
     indicators: list[Indicator] = Field(default_factory=list)
     criteria: list[Criterion] = Field(default_factory=list)
+    reminders: ReminderPolicy = Field(default_factory=ReminderPolicy)
     notes: list[Note] = Field(default_factory=list)
 
     @field_validator("timezone")

@@ -1,9 +1,21 @@
 #!/usr/bin/env bash
 # Set up everything the tests need and run them. This is the README's test command and all that
 # .ci/run does. Exits non-zero on any failure, and also when no test ran (pytest's exit 5).
+# The store tests run on SQLite and on PostgreSQL: scripts/pg.sh provides the database (installing
+# and starting a local server when run as root) unless ROADMAP_TEST_PG_URL already names one. In CI
+# (CI=true) a missing PostgreSQL is an error rather than a reason to skip those tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+if pg_env="$(bash scripts/pg.sh)"; then
+  eval "$pg_env"
+else
+  echo "warning: PostgreSQL could not be set up (see above)" >&2
+fi
+if [ "${CI:-}" = "true" ] && [ -z "${ROADMAP_TEST_PG_URL:-}" ]; then
+  echo "error: CI runs the store tests on PostgreSQL too, but there is none: run as root, or set ROADMAP_TEST_PG_URL" >&2
+  exit 1
+fi
 export PREFECT_SERVER_ANALYTICS_ENABLED=false
 set +e
 .venv/bin/python -m pytest "$@"

@@ -154,7 +154,7 @@ def status_rows(
             select(PlanItem.roadmap_id, PlanItem.number, PlanItem.title, PlanItem.result, PlanItem.depends_on)
         )
     }
-    names = dict(session.execute(select(Organisation.id, Organisation.name)).tuples().all())
+    names = {org_id: name for org_id, name in session.execute(select(Organisation.id, Organisation.name))}
     query = (
         select(
             Milestone.id, Milestone.roadmap_id, Milestone.item_number, Milestone.org_id, Milestone.occurrence,

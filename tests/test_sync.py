@@ -315,3 +315,22 @@ def test_status_is_derived_per_date(engine, as_of):
     assert (
         one.end == date(2020, 5, 29) and one.days_left == -3 and one.responsible == ["anisimova", "mavrina", "surina"]
     )
+
+
+def test_sample_registry_and_sechenovsky_counts_follow_from_plan_and_registry(engine):
+    from collections import Counter
+
+    from tasks.registry import load_orgs, parse_orgs_csv
+
+    csv_path = ROOT / "roadmaps" / "registry" / "sechenovsky-orgs.csv"
+    rows = parse_orgs_csv(csv_path.read_text(encoding="utf-8"), source=str(csv_path))
+    with session_scope(engine) as session:
+        load_orgs(session, rows, actor="operator", now=NOW, source=str(csv_path), sha256="test")
+    text = SECH.read_text(encoding="utf-8")
+    roadmap = parse_plan(text, str(SECH))
+    municipality = roadmap.territory.municipality
+    kinds = Counter(r.kind for r in rows if r.active and r.region == SECH_REGION and r.municipality == municipality)
+    assert kinds["ОО"] and kinds["ДО"]
+    report = run_sync(engine, text)
+    assert report.added == expected_milestones(roadmap, dict(kinds)) == count(engine)
+    assert not run_sync(engine, text).changed

@@ -1,0 +1,274 @@
+"""Registry commands: `roadmap orgs load|list` and `roadmap parties load|list` (a thin face over tasks.registry).
+
+Exit codes: 0 success; 2 bad input (a missing or unreadable file, a refused CSV, a bad option),
+with every problem on stderr as FILE:LINE: COLUMN: MESSAGE, and nothing written.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import typer
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlmodel import col
+
+from cli.runner import actor, store_url
+from models.addresses import mask_url
+from models.db import StoreError, open_store, session_scope
+from models.plan import ORG_KINDS
+from models.settings import SettingsError
+from models.store import Contact, Organisation
+from tasks.registry import (
+    ORG_COLUMNS,
+    ORG_OPTIONAL,
+    PARTY_COLUMNS,
+    LoadReport,
+    RegistryError,
+    decode_csv,
+    load_orgs,
+    load_parties,
+    parse_orgs_csv,
+    parse_parties_csv,
+)
+
+EXIT_INVALID = 2
+
+
+def _group(help: str) -> typer.Typer:
+    return typer.Typer(help=help, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                       rich_markup_mode=None)  # fmt: skip
+
+
+orgs_app = _group("The organisation registry (ОО, ДО, СПО, УО): load it from CSV, list it.")
+parties_app = _group("Contacts of the parties roadmaps name (УО, ТОИПКРО, officials): load them from CSV, list them.")
+
+DbOption = Annotated[
+    str | None, typer.Option("--db", help="store URL (any SQLAlchemy URL); default ROADMAP_DB or the default file")
+]
+DryRunOption = Annotated[
+    bool, typer.Option("--dry-run", help="check the file and show what would change; write nothing")
+]
+ByOption = Annotated[str | None, typer.Option("--by", help="who loads it (default ROADMAP_ACTOR or the OS user)")]
+FormatOption = Annotated[Literal["table", "json", "csv"], typer.Option("--format", help="table, json or csv")]
+SecretsOption = Annotated[
+    bool, typer.Option("--show-secrets", help="print apprise URLs in full (they are masked by default)")
+]
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(EXIT_INVALID)
+
+
+def _refuse(file: Path, exc: RegistryError) -> typer.Exit:
+    for issue in exc.issues:
+        typer.echo(str(issue), err=True)
+    count = len(exc.issues)
+    return _fail(f"{file}: {count} problem{'s' if count > 1 else ''}; nothing was loaded")
+
+
+def _read(file: Path) -> tuple[str, str]:
+    """The file's text and the SHA-256 of its bytes; a refusal (exit 2) for a missing or non-UTF-8 file."""
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise _fail(f"{file}: no such file") from None
+    except IsADirectoryError:
+        raise _fail(f"{file}: is a folder; expected a CSV file") from None
+    except OSError as exc:
+        raise _fail(f"{file}: cannot be read ({exc.strerror})") from None
+    try:
+        return decode_csv(data, source=str(file)), hashlib.sha256(data).hexdigest()
+    except RegistryError as exc:
+        raise _refuse(file, exc) from None
+
+
+def _engine(db: str | None) -> Engine:
+    try:
+        return open_store(store_url(db))
+    except (SettingsError, StoreError) as exc:
+        raise _fail(f"error: {exc}") from None
+
+
+def _load(
+    file: Path, db: str | None, dry_run: bool, by: str | None,
+    parse: Callable[..., Sequence[Any]], load: Callable[..., LoadReport],
+) -> None:  # fmt: skip
+    """Read, check and load one file in one transaction, then print what changed; refuse it whole on any problem."""
+    text, digest = _read(file)
+    try:
+        rows = parse(text, source=str(file))
+    except RegistryError as exc:
+        raise _refuse(file, exc) from None
+    try:
+        who = actor(by)
+    except SettingsError as exc:
+        raise _fail(f"error: {exc}") from None
+    engine = _engine(db)
+    try:
+        with session_scope(engine) as session:
+            report = load(session, rows, actor=who, now=datetime.now(UTC), source=str(file), sha256=digest,
+                          dry_run=dry_run)  # fmt: skip
+    finally:
+        engine.dispose()
+    for line in report_lines(report):
+        typer.echo(line)
+
+
+def report_lines(report: LoadReport) -> list[str]:
+    """What a load did, as the commands print it: counts first, then which rows changed and how."""
+    c = report.counts()
+    total = c["added"] + c["updated"] + c["unchanged"]
+    would = "would be " if report.dry_run else ""
+    head = f"{report.source}: {total} {report.what}: "
+    if c["added"] or c["updated"]:
+        head += f"{c['added']} {would}added, {c['updated']} {would}updated, {c['unchanged']} unchanged"
+    else:
+        head += f"nothing to change ({c['unchanged']} unchanged)"
+    out = [head + (" — dry run, nothing written" if report.dry_run else "")]
+    verb = "would update" if report.dry_run else "updated"
+    out += [f"  {verb} {key}: {', '.join(columns)}" for key, columns in sorted(report.updated.items())]
+    if report.deactivated:
+        out.append(f"  deactivated (active=no): {', '.join(sorted(report.deactivated))}")
+    if report.not_in_file:
+        scope = "regions" if report.what == "organisations" else "roadmaps"
+        out.append(f"  {report.not_in_file} more {report.what} of the same {scope} are in the store but not in "
+                   "this file: left as they are (a re-load never deletes)")  # fmt: skip
+    return out
+
+
+@orgs_app.command("load")
+def orgs_load(
+    file: Annotated[Path, typer.Argument(help="the CSV file (UTF-8, ',' or ';' between cells)")],
+    db: DbOption = None,
+    dry_run: DryRunOption = False,
+    by: ByOption = None,
+) -> None:
+    """Load organisations from CSV: add new ids, update changed rows in place, leave the rest as they are.
+
+    Header: id,name,kind,municipality,region,timezone,curator_email,head_email, optionally
+    curator_url,head_url,active (see roadmaps/registry/README.md). A file with any bad row is refused
+    whole: every problem is printed as FILE:LINE: COLUMN: MESSAGE and nothing is written (exit 2).
+
+    Example: roadmap orgs load roadmaps/registry/sechenovsky-orgs.csv
+    """
+    _load(file, db, dry_run, by, parse_orgs_csv, load_orgs)
+
+
+@parties_app.command("load")
+def parties_load(
+    file: Annotated[Path, typer.Argument(help="the CSV file (UTF-8, ',' or ';' between cells)")],
+    db: DbOption = None,
+    dry_run: DryRunOption = False,
+    by: ByOption = None,
+) -> None:
+    """Load the contacts of roadmap parties from CSV, keyed by (roadmap, party); re-loading updates in place.
+
+    Header: party,name,email,url, optionally roadmap (empty = the party id in any roadmap). Each row
+    needs an e-mail address or an apprise URL. A file with any bad row is refused whole (exit 2).
+
+    Example: roadmap parties load roadmaps/registry/sechenovsky-parties.csv
+    """
+    _load(file, db, dry_run, by, parse_parties_csv, load_parties)
+
+
+def _print(rows: Sequence[dict[str, Any]], columns: Sequence[str], format: str, *, empty: str) -> None:
+    """Rows as JSON (an array), CSV (the load header, so a list can be edited and loaded back) or a table."""
+    if format == "json":
+        typer.echo(json.dumps(list(rows), ensure_ascii=False, indent=2, default=str))
+    elif format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([[_cell(row[c]) for c in columns] for row in rows])
+    elif not rows:
+        typer.echo(empty)
+    else:
+        shown = [c for c in columns if any(row[c] not in (None, "", True) for row in rows) or c in ("id", "party")]
+        widths = {c: max(len(c), *(len(_cell(row[c])) for row in rows)) for c in shown}
+        typer.echo("  ".join(c.ljust(widths[c]) for c in shown).rstrip())
+        for row in rows:
+            typer.echo("  ".join(_cell(row[c]).ljust(widths[c]) for c in shown).rstrip())
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "" if value is None else str(value)
+
+
+def _masked(value: str | None, show: bool) -> str | None:
+    return value if show or not value else mask_url(value)
+
+
+@orgs_app.command("list")
+def orgs_list(
+    region: Annotated[str | None, typer.Option("--region", help="only this region, e.g. «Томская область»")] = None,
+    municipality: Annotated[str | None, typer.Option("--municipality", help="only this municipality")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="only this kind: ОО, ДО, СПО or УО")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="also inactive organisations (active=no)")] = False,
+    format: FormatOption = "table",
+    show_secrets: SecretsOption = False,
+    db: DbOption = None,
+) -> None:
+    """List the organisations of the registry, by region, municipality, kind and id.
+
+    JSON is an array of {"id", "name", "kind", "municipality", "region", "timezone", "curator_email",
+    "head_email", "curator_url", "head_url", "active"}; CSV has the load header. Apprise URLs are
+    masked unless --show-secrets.
+
+    Example: roadmap orgs list --region "Томская область" --kind УО --format csv
+    """
+    if kind is not None and kind not in ORG_KINDS:
+        raise _fail(f"--kind: expected one of {', '.join(ORG_KINDS)}, found «{kind}»")
+    query = select(Organisation)
+    for column, value in (("region", region), ("municipality", municipality), ("kind", kind)):
+        if value is not None:
+            query = query.where(col(getattr(Organisation, column)) == value)
+    if not all_:
+        query = query.where(col(Organisation.active).is_(True))
+    order = (Organisation.region, Organisation.municipality, Organisation.kind, Organisation.id)
+    columns = ORG_COLUMNS + ORG_OPTIONAL
+    engine = _engine(db)
+    with session_scope(engine) as session:
+        orgs = session.execute(query.order_by(*order)).scalars().all()
+    engine.dispose()
+    rows = [{c: getattr(org, c) for c in columns} for org in orgs]
+    for row in rows:
+        row["curator_url"], row["head_url"] = (_masked(row[k], show_secrets) for k in ("curator_url", "head_url"))
+    _print(rows, columns, format, empty="(no organisations match)")
+
+
+@parties_app.command("list")
+def parties_list(
+    roadmap: Annotated[str | None, typer.Option("--roadmap", help="only this roadmap id ('' = any roadmap)")] = None,
+    party: Annotated[str | None, typer.Option("--party", help="only this party id")] = None,
+    format: FormatOption = "table",
+    show_secrets: SecretsOption = False,
+    db: DbOption = None,
+) -> None:
+    """List the contacts of roadmap parties by roadmap and party; apprise URLs masked unless --show-secrets.
+
+    JSON is an array of {"roadmap", "party", "name", "email", "url"}; CSV has the load header.
+
+    Example: roadmap parties list --roadmap tomsk-2020-2024
+    """
+    query = select(Contact).order_by(Contact.roadmap_id, Contact.party)
+    if roadmap is not None:
+        query = query.where(col(Contact.roadmap_id) == roadmap)
+    if party is not None:
+        query = query.where(col(Contact.party) == party)
+    engine = _engine(db)
+    with session_scope(engine) as session:
+        contacts = session.execute(query).scalars().all()
+    engine.dispose()
+    rows = [{"roadmap": c.roadmap_id, "party": c.party, "name": c.name, "email": c.email,
+             "url": _masked(c.url, show_secrets)} for c in contacts]  # fmt: skip
+    _print(rows, ("roadmap", *PARTY_COLUMNS), format, empty="(no contacts match)")
