@@ -186,3 +186,35 @@ class AuditHead(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     seq: int = 0
     hash: str = Field(default="0" * 64, max_length=64)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One reminder for one recipient, written when the sweep decides it and marked when it is sent.
+
+    `key` names the reminder (milestone, kind and stage, scheduled date); with the recipient it is
+    unique, so deciding the same reminder twice never queues it twice.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("key", "recipient", name="uq_outbox_key_recipient"),
+        Index("ix_outbox_state_next", "state", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200)
+    recipient: str = Field(max_length=500, description="e-mail address or apprise URL")
+    party: str = Field(max_length=100)
+    milestone_id: int | None = Field(default=None, foreign_key="milestone.id", index=True)
+    roadmap_id: str = Field(max_length=100)
+    kind: str = Field(max_length=20, description="before, lapse, overdue, escalation, moved, waiting, check-in")
+    stage: int = 0
+    due_on: date = Field(description="the local date the reminder is due (a working day)")
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    state: str = Field(default="pending", max_length=10, description="pending, sent, failed")
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime
+    sent_at: datetime | None = None
+    digest_id: str | None = Field(default=None, max_length=64)

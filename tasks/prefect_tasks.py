@@ -6,14 +6,20 @@ here is hashed or persisted by Prefect.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from sqlalchemy.engine import Engine
 
+from models.db import session_scope
 from models.loader import load_plan
 from models.plan import Roadmap
+from tasks.dispatch import dispatch
+from tasks.status import local_dates
+from tasks.sweep import active_roadmaps, decide_reminders
 from tasks.sync import SyncReport, summary_markdown, sync_plan
 
 
@@ -34,3 +40,31 @@ def publish_sync_summary(report: SyncReport) -> None:
         markdown=summary_markdown(report),
         description=f"Sync of {report.roadmap_id}",
     )
+
+
+# -- the sweep ---------------------------------------------------------------------------------------
+
+decide_reminders_task = task(decide_reminders, name="decide-reminders", cache_policy=NO_CACHE)
+
+# Sending is retried inside the outbox (per recipient, with backoff, across runs); the task retry
+# covers what would stop the whole batch, such as the store being briefly unreachable.
+dispatch_task = task(dispatch, name="dispatch-outbox", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10])
+
+
+@task(name="publish-sweep-summary", cache_policy=NO_CACHE)
+def publish_sweep_summary(markdown: str) -> None:
+    create_markdown_artifact(key="sweep", markdown=markdown, description="What the sweep decided and sent")
+
+
+@task(name="load-roadmaps", cache_policy=NO_CACHE)
+def load_roadmaps(engine: Engine, only: list[str] | None = None) -> list[Roadmap]:
+    """The current version of every active roadmap in the store."""
+    with session_scope(engine) as session:
+        return active_roadmaps(session, only)
+
+
+@task(name="local-dates", cache_policy=NO_CACHE)
+def local_dates_task(engine: Engine, now: datetime) -> dict[str, date]:
+    """Today's date in every time zone the store's milestones use."""
+    with session_scope(engine) as session:
+        return local_dates(session, now=now)

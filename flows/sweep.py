@@ -1,0 +1,71 @@
+"""Flow: the daily sweep (the operator's "remind everyone of what is due" action, run on a schedule)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from prefect import flow
+
+from models.calendar import default_calendar
+from models.db import open_store, session_scope
+from models.settings import get_settings
+from notifications.dispatch import AppriseNotifier
+from tasks.dispatch import dry_run_groups, preview
+from tasks.prefect_tasks import (
+    decide_reminders_task,
+    dispatch_task,
+    load_roadmaps,
+    local_dates_task,
+    publish_sweep_summary,
+)
+
+
+def _run_name() -> str:
+    from prefect.runtime import flow_run
+
+    params = flow_run.parameters
+    zones = params.get("timezones")
+    return f"sweep as of {params.get('as_of') or 'today'}" + (f" in {', '.join(zones)}" if zones else "")
+
+
+@flow(name="sweep", flow_run_name=_run_name, validate_parameters=False)
+def sweep(
+    as_of: date | None = None,
+    db: str | None = None,
+    dry_run: bool = False,
+    roadmaps: list[str] | None = None,
+    timezones: list[str] | None = None,
+    smtp_url: str | None = None,
+    now: datetime | None = None,
+    workers: int = 4,
+) -> dict[str, Any]:
+    """Move statuses, decide the reminders due (one coarse task per roadmap) and send the digests."""
+    settings = get_settings()
+    engine = open_store(db or settings.db_url)
+    now = now or datetime.now(UTC)
+    try:
+        plans = load_roadmaps(engine, roadmaps)
+        today = as_of or local_dates_task(engine, now)
+        decided = []
+        for plan in plans:
+            with session_scope(engine) as session:
+                decided.append(
+                    decide_reminders_task(
+                        session, roadmap=plan, today=today, calendar=default_calendar(), now=now,
+                        dry_run=dry_run, timezones=timezones,
+                    )
+                )  # fmt: skip
+        lines = [line for report in decided for line in report.lines()]
+        if dry_run:
+            digests = preview(dry_run_groups(engine, [r.rows for r in decided], now=now), now, as_of)
+            return {"decided": decided, "digests": digests, "lines": lines}
+        sent = dispatch_task(
+            engine, notifier=AppriseNotifier(smtp_url or settings.smtp_url), now=now, workers=workers,
+            roadmaps=roadmaps, as_of=as_of,
+        )  # fmt: skip
+        lines += sent.lines()
+        publish_sweep_summary("## Sweep\n\n" + "\n".join(f"    {line}" for line in lines) + "\n")
+        return {"decided": decided, "dispatch": sent, "lines": lines}
+    finally:
+        engine.dispose()

@@ -1,0 +1,371 @@
+"""The daily sweep's decision: move statuses and queue exactly the reminders that are due.
+
+For one roadmap, per time zone (the date is each milestone's local date):
+- statuses move in two set-based UPDATEs (planned -> due when the window opens, -> overdue after it ends);
+- on a working day of the production calendar, the open milestones near or past their deadline are
+  read in one pass and each gets at most one reminder of each kind that is due:
+  `before` (thresholds such as 14, 7, 3, 1 days; a threshold on a day off falls on the working day
+  before), `check-in` for continuous items, `lapse` the first working day after the window ends,
+  `overdue` every N days after, `escalation` to the party above every M days late, `waiting` every K
+  days for items without a date, and `moved` after an amendment moved a deadline or changed the party;
+- each reminder is written to the outbox once per recipient under a key (milestone, kind, stage,
+  scheduled date), so a second sweep the same day, or a sweep after a crash, queues nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from models.calendar import ProductionCalendar
+from models.plan import Item, Roadmap
+from models.store import DeadlineChange, Milestone, Organisation, OutboxMessage, PlanItem
+from tasks.audit import record_event
+from tasks.registry import Address, contacts_for
+
+NO_CONTACT = "no-contact"
+OPEN = ("planned", "due", "overdue")
+
+
+@dataclass
+class Reminder:
+    """A reminder decided for one milestone, before recipients are resolved."""
+
+    milestone_id: int
+    kind: str
+    stage: int
+    due_on: date
+    parties: list[tuple[str, str]]  # (party id, org id or "")
+    entry: dict[str, Any]
+
+    @property
+    def key(self) -> str:
+        return f"m{self.milestone_id}:{self.kind}:{self.stage}:{self.due_on.isoformat()}"
+
+
+@dataclass
+class DecideReport:
+    roadmap_id: str
+    dates: dict[str, str] = field(default_factory=dict)
+    skipped_zones: list[str] = field(default_factory=list)
+    to_due: int = 0
+    to_overdue: int = 0
+    queued: Counter[str] = field(default_factory=Counter)
+    no_contact: list[str] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)  # what was (or, in a dry run, would be) queued
+
+    def lines(self) -> list[str]:
+        zones = ", ".join(f"{z} {d}" for z, d in sorted(self.dates.items()))
+        out = [f"{self.roadmap_id}: as of {zones}"]
+        if self.skipped_zones:
+            out.append(f"  not a working day in {', '.join(self.skipped_zones)}: no reminders there today")
+        out.append(f"  statuses: {self.to_due} now due, {self.to_overdue} now overdue")
+        queued = ", ".join(f"{k} {n}" for k, n in sorted(self.queued.items())) or "none"
+        out.append(f"  reminders queued: {queued}")
+        for missing in self.no_contact:
+            out.append(f"  no contact in the registry for {missing}: reminder kept in the outbox as {NO_CONTACT}")
+        return out
+
+
+def _insert(session: Session):  # type: ignore[no-untyped-def]
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(OutboxMessage).on_conflict_do_nothing(constraint="uq_outbox_key_recipient")
+    return sqlite.insert(OutboxMessage).on_conflict_do_nothing(index_elements=["key", "recipient"])
+
+
+class _Recipients:
+    """Resolves (party, organisation) to addresses, once per pair per sweep."""
+
+    def __init__(self, session: Session, roadmap: Roadmap) -> None:
+        self.session, self.roadmap = session, roadmap
+        self.cache: dict[tuple[str, str], list[Address]] = {}
+
+    def __call__(self, party: str, org: str) -> list[Address]:
+        key = (party, org)
+        if key not in self.cache:
+            try:
+                self.cache[key] = contacts_for(self.session, roadmap=self.roadmap, party_id=party, org_id=org or None)
+            except (KeyError, ValueError):
+                self.cache[key] = []
+        return self.cache[key]
+
+
+def escalation_target(roadmap: Roadmap, party_id: str, level: int) -> str | None:
+    """The party `level` steps above `party_id` (the top of its chain, else the operator, when shorter)."""
+    parties = {p.id: p for p in roadmap.parties}
+    current, seen = party_id, {party_id}
+    for _ in range(level):
+        up = parties[current].escalates_to if current in parties else None
+        if up is None or up in seen:
+            break
+        current = up
+        seen.add(up)
+    if current == party_id:
+        operator = roadmap.reminders.operator
+        return operator if operator and operator != party_id else None
+    return current
+
+
+def decide_reminders(
+    session: Session,
+    *,
+    roadmap: Roadmap,
+    today: dict[str, date] | date,
+    calendar: ProductionCalendar,
+    now: datetime,
+    dry_run: bool = False,
+    timezones: Iterable[str] | None = None,
+) -> DecideReport:
+    """Move statuses and queue the reminders due today for one roadmap (see the module docstring)."""
+    report = DecideReport(roadmap.id)
+    zones = set(
+        session.execute(select(Milestone.timezone).where(Milestone.roadmap_id == roadmap.id).distinct()).scalars()
+    )
+    if timezones is not None:
+        zones &= set(timezones)
+    items = {item.number: item for item in roadmap.items}
+    texts = {
+        r.number: r
+        for r in session.execute(
+            select(PlanItem.number, PlanItem.title, PlanItem.result).where(PlanItem.roadmap_id == roadmap.id)
+        )
+    }
+    names = {p.id: p.name for p in roadmap.parties}
+    recipients = _Recipients(session, roadmap)
+    reminders: list[Reminder] = []
+    for zone in sorted(zones):
+        day = today if isinstance(today, date) else today[zone]
+        report.dates[zone] = day.isoformat()
+        _move_statuses(session, roadmap.id, zone, day, report, dry_run=dry_run)
+        if not calendar.is_working_day(day):
+            report.skipped_zones.append(zone)
+            continue
+        reminders += _decide_zone(session, roadmap, zone, day, calendar, items, texts, names)
+        if not dry_run:
+            reminders += _moved_notices(session, roadmap, zone, day, texts, names, now)
+
+    org_ids = {p[1] for r in reminders for p in r.parties if p[1]}
+    org_names = (
+        dict(session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids))).all())  # type: ignore[attr-defined]
+        if org_ids
+        else {}
+    )
+    rows: list[dict[str, Any]] = []
+    missing: set[str] = set()
+    for reminder in reminders:
+        reminder.entry["org_name"] = org_names.get(reminder.entry.pop("org_id", ""), None)
+        for party, org in reminder.parties:
+            addresses = recipients(party, org)
+            if not addresses:
+                missing.add(f"{party}" + (f" at {org}" if org else ""))
+                addresses = [Address("email", f"({NO_CONTACT}) {party}" + (f"@{org}" if org else ""), "")]
+            for address in addresses:
+                rows.append({
+                    "key": reminder.key, "recipient": address.target, "party": party,
+                    "milestone_id": reminder.milestone_id, "roadmap_id": roadmap.id, "kind": reminder.kind,
+                    "stage": reminder.stage, "due_on": reminder.due_on,
+                    "payload": reminder.entry | {"addressee": address.name, "timezone": roadmap.timezone},
+                    "state": NO_CONTACT if address.target.startswith(f"({NO_CONTACT})") else "pending",
+                    "attempts": 0, "created_at": now,
+                })  # fmt: skip
+    report.no_contact = sorted(missing)
+    new_rows = _new_rows(session, roadmap.id, rows)
+    report.rows = new_rows
+    report.queued = Counter(r["kind"] for r in new_rows if r["state"] == "pending")
+    if not dry_run and new_rows:
+        session.execute(_insert(session), new_rows)
+    if not dry_run and (new_rows or report.to_due or report.to_overdue):
+        record_event(
+            session, actor="sweep", action="sweep.decided", subject=f"roadmap/{roadmap.id}", timezone=roadmap.timezone,
+            at=now, payload={"dates": report.dates, "to_due": report.to_due, "to_overdue": report.to_overdue,
+                             "queued": dict(report.queued), "no_contact": report.no_contact},
+        )  # fmt: skip
+    return report
+
+
+def _new_rows(session: Session, roadmap_id: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows whose (key, recipient) the outbox does not hold yet."""
+    if not rows:
+        return []
+    since = min(r["due_on"] for r in rows)
+    existing = set(
+        session.execute(
+            select(OutboxMessage.key, OutboxMessage.recipient).where(
+                OutboxMessage.roadmap_id == roadmap_id, OutboxMessage.due_on >= since
+            )
+        ).tuples()
+    )
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for row in rows:
+        pair = (row["key"], row["recipient"])
+        if pair not in existing and pair not in seen:
+            seen.add(pair)
+            out.append(row)
+    return out
+
+
+def _move_statuses(
+    session: Session, roadmap_id: str, zone: str, day: date, report: DecideReport, *, dry_run: bool
+) -> None:
+    here = and_(Milestone.roadmap_id == roadmap_id, Milestone.timezone == zone)
+    to_overdue = and_(here, Milestone.status.in_(("planned", "due")), Milestone.window_end < day)  # type: ignore[attr-defined,operator]
+    to_due = and_(
+        here,
+        Milestone.status == "planned",
+        or_(Milestone.window_start.is_(None), Milestone.window_start <= day),  # type: ignore[union-attr,operator]
+        Milestone.window_end >= day,  # type: ignore[operator]
+    )
+    if dry_run:
+        from sqlalchemy import func
+
+        report.to_overdue += session.execute(select(func.count()).select_from(Milestone).where(to_overdue)).scalar_one()
+        report.to_due += session.execute(select(func.count()).select_from(Milestone).where(to_due)).scalar_one()
+        return
+    report.to_overdue += session.execute(update(Milestone).where(to_overdue).values(status="overdue")).rowcount
+    report.to_due += session.execute(update(Milestone).where(to_due).values(status="due")).rowcount
+
+
+def _entry(roadmap: Roadmap, row: Any, kind: str, texts: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    text = texts.get(row.item_number)
+    return {
+        "kind": kind, "milestone_id": row.id, "roadmap_id": roadmap.id, "roadmap_title": roadmap.title,
+        "item": row.item_number, "title": text.title if text else row.item_number,
+        "result": text.result if text else None, "occurrence": row.occurrence, "org_id": row.org_id,
+        "start": row.window_start.isoformat() if row.window_start else None,
+        "end": row.window_end.isoformat() if row.window_end else None,
+        "responsible": ", ".join(names.get(p, p) for p in row.responsible) or "не назначены",
+    }  # fmt: skip
+
+
+def _decide_zone(
+    session: Session,
+    roadmap: Roadmap,
+    zone: str,
+    day: date,
+    calendar: ProductionCalendar,
+    items: dict[str, Item],
+    texts: dict[str, Any],
+    names: dict[str, str],
+) -> list[Reminder]:
+    policy = roadmap.reminders
+    widest = max([*policy.before_days, *policy.check_in_before_days,
+                  *(d for i in items.values() if i.reminders for d in i.reminders.before_days)])  # fmt: skip
+    horizon = day + timedelta(days=widest + 10)  # + room for a threshold moved back over a long holiday
+    query = select(
+        Milestone.id, Milestone.item_number, Milestone.org_id, Milestone.occurrence, Milestone.kind,
+        Milestone.window_start, Milestone.window_end, Milestone.status, Milestone.responsible,
+    ).where(
+        Milestone.roadmap_id == roadmap.id, Milestone.timezone == zone,
+        or_(
+            and_(Milestone.status.in_(OPEN), Milestone.window_end <= horizon),  # type: ignore[attr-defined,operator]
+            Milestone.status == "waiting-for-date",
+        ),
+    )  # fmt: skip
+    out: list[Reminder] = []
+    operator = [policy.operator] if policy.operator else []
+    for row in session.execute(query.execution_options(yield_per=5000)):
+        parties = [(p, row.org_id if _per_org(roadmap, p) else "") for p in (row.responsible or operator)]
+        if row.status == "waiting-for-date":
+            stage = day.toordinal() // policy.waiting_every_days
+            entry = _entry(roadmap, row, "waiting", texts, names)
+            out.append(Reminder(row.id, "waiting", stage, day, parties, entry))
+            continue
+        end: date = row.window_end
+        if end >= day:
+            item = items.get(row.item_number)
+            if row.kind == "check-in":
+                kind, thresholds = "check-in", policy.check_in_before_days
+            else:
+                kind = "before"
+                thresholds = item.reminders.before_days if item and item.reminders else policy.before_days
+            passed = [t for t in thresholds if calendar.previous_working_day(end - timedelta(days=t)) <= day]
+            if passed:
+                t = min(passed)
+                due_on = calendar.previous_working_day(end - timedelta(days=t))
+                out.append(Reminder(row.id, kind, t, due_on, parties, _entry(roadmap, row, kind, texts, names)))
+            continue
+        late = (day - end).days
+        repeat = late // policy.overdue_every_days
+        kind, stage = ("overdue", repeat) if repeat else ("lapse", 0)
+        due_on = calendar.next_working_day(end + timedelta(days=max(1, repeat * policy.overdue_every_days)))
+        out.append(Reminder(row.id, kind, stage, due_on, parties, _entry(roadmap, row, kind, texts, names)))
+        level = late // policy.escalate_after_days
+        if level:
+            above = []
+            for party, org in parties:
+                target = escalation_target(roadmap, party, level)
+                if target and target not in row.responsible:
+                    above.append((target, org if _per_org(roadmap, target) else ""))
+            if above:
+                entry = _entry(roadmap, row, "escalation", texts, names)
+                entry["note"] = f"Просрочено на {late} дн.; ответственные: {entry['responsible']}"
+                due = calendar.next_working_day(end + timedelta(days=level * policy.escalate_after_days))
+                out.append(Reminder(row.id, "escalation", level, due, sorted(set(above)), entry))
+    return out
+
+
+def _per_org(roadmap: Roadmap, party_id: str) -> bool:
+    return any(p.id == party_id and p.per_organisation for p in roadmap.parties)
+
+
+def _moved_notices(
+    session: Session,
+    roadmap: Roadmap,
+    zone: str,
+    day: date,
+    texts: dict[str, Any],
+    names: dict[str, str],
+    now: datetime,
+) -> list[Reminder]:
+    """Tell the parties concerned that an amendment moved a deadline or changed who is responsible."""
+    query = (
+        select(DeadlineChange, Milestone)
+        .join(Milestone, Milestone.id == DeadlineChange.milestone_id)
+        .where(
+            Milestone.roadmap_id == roadmap.id, Milestone.timezone == zone,
+            DeadlineChange.notified_at.is_(None),  # type: ignore[union-attr]
+        )
+    )  # fmt: skip
+    out = []
+    for change, milestone in session.execute(query).tuples():
+        if milestone.status in OPEN or milestone.status == "waiting-for-date":
+            concerned = list(dict.fromkeys([*change.new_responsible, *change.old_responsible]))
+            parties = [(p, milestone.org_id if _per_org(roadmap, p) else "") for p in concerned if p in names]
+            entry = _entry(roadmap, milestone, "moved", texts, names)
+            entry["old_start"] = change.old_start.isoformat() if change.old_start else None
+            entry["old_end"] = change.old_end.isoformat() if change.old_end else None
+            assert change.id is not None and milestone.id is not None
+            out.append(Reminder(milestone.id, "moved", change.id, day, parties, entry))
+        change.notified_at = now
+        session.add(change)
+    return out
+
+
+def active_roadmaps(session: Session, only: Iterable[str] | None = None) -> list[Roadmap]:
+    """The current version of every active roadmap in the store (or of the ones named)."""
+    from models.loader import parse_plan
+    from models.store import RoadmapRecord, RoadmapVersion
+
+    query = (
+        select(RoadmapVersion.yaml_text, RoadmapRecord.id)
+        .join(
+            RoadmapRecord,
+            and_(
+                RoadmapRecord.id == RoadmapVersion.roadmap_id, RoadmapRecord.current_version == RoadmapVersion.version
+            ),
+        )  # fmt: skip
+        .where(RoadmapRecord.active.is_(True))  # type: ignore[attr-defined]
+        .order_by(RoadmapRecord.id)
+    )
+    if only:
+        query = query.where(RoadmapRecord.id.in_(list(only)))  # type: ignore[attr-defined]
+    return [parse_plan(text, f"{roadmap_id} (stored)") for text, roadmap_id in session.execute(query)]
