@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
-from cli import render, store, sweep
+from cli import demo, render, store, sweep
 from cli.registry import orgs_app, parties_app
 from models.deadline import DeadlineError, Period, parse_deadline
 from models.loader import PlanError, find_plans, load_plan
@@ -167,6 +167,7 @@ def schema() -> None:
 
 store.register(app)
 sweep.register(app)
+demo.register(app)
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(parties_app, name="parties")
 

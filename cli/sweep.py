@@ -67,9 +67,7 @@ def outbox(
     """
     engine = _engine(db)
     with session_scope(engine) as session:
-        counts = dict(
-            session.execute(select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)).tuples().all()
-        )
+        counts = dict(session.execute(select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)).all())
         query = select(OutboxMessage).order_by(OutboxMessage.id.desc())  # type: ignore[union-attr]
         if state == "open":
             query = query.where(OutboxMessage.state != "sent")

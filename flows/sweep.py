@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from prefect import flow
 
 from models.calendar import default_calendar
 from models.db import open_store, session_scope
 from models.settings import get_settings
-from notifications.dispatch import AppriseNotifier
+from notifications.dispatch import AppriseNotifier, RecordingNotifier, RoutingNotifier
 from tasks.dispatch import dry_run_groups, preview
 from tasks.prefect_tasks import (
     decide_reminders_task,
@@ -39,8 +39,13 @@ def sweep(
     smtp_url: str | None = None,
     now: datetime | None = None,
     workers: int = 4,
+    external: Literal["send", "record"] = "send",
 ) -> dict[str, Any]:
-    """Move statuses, decide the reminders due (one coarse task per roadmap) and send the digests."""
+    """Move statuses, decide the reminders due (one coarse task per roadmap) and send the digests.
+
+    `external="record"` keeps every non-e-mail channel (Telegram, ntfy, webhooks) from leaving the
+    machine: those digests are returned under "recorded" instead of being sent (demos, tests).
+    """
     settings = get_settings()
     engine = open_store(db or settings.db_url)
     now = now or datetime.now(UTC)
@@ -60,12 +65,12 @@ def sweep(
         if dry_run:
             digests = preview(dry_run_groups(engine, [r.rows for r in decided], now=now), now, as_of)
             return {"decided": decided, "digests": digests, "lines": lines}
-        sent = dispatch_task(
-            engine, notifier=AppriseNotifier(smtp_url or settings.smtp_url), now=now, workers=workers,
-            roadmaps=roadmaps, as_of=as_of,
-        )  # fmt: skip
+        email = AppriseNotifier(smtp_url or settings.smtp_url)
+        recorder = RecordingNotifier()
+        notifier = email if external == "send" else RoutingNotifier(email=email, other=recorder)
+        sent = dispatch_task(engine, notifier=notifier, now=now, workers=workers, roadmaps=roadmaps, as_of=as_of)
         lines += sent.lines()
         publish_sweep_summary("## Sweep\n\n" + "\n".join(f"    {line}" for line in lines) + "\n")
-        return {"decided": decided, "dispatch": sent, "lines": lines}
+        return {"decided": decided, "dispatch": sent, "lines": lines, "recorded": recorder.sent}
     finally:
         engine.dispose()

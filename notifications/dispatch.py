@@ -83,3 +83,14 @@ class RecordingNotifier:
         if recipient in self.fail_for:
             raise SendError(f"delivery to {mask_url(recipient) if '://' in recipient else recipient} failed")
         self.sent.append((recipient, subject, text))
+
+
+@dataclass
+class RoutingNotifier:
+    """E-mail through one notifier, every other channel through another (e.g. a recorder in a demo)."""
+
+    email: Notifier
+    other: Notifier
+
+    def send(self, recipient: str, subject: str, text: str, html: str) -> None:
+        (self.email if is_email(recipient) else self.other).send(recipient, subject, text, html)

@@ -19,15 +19,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from models.calendar import ProductionCalendar
 from models.plan import Item, Roadmap
 from models.store import DeadlineChange, Milestone, Organisation, OutboxMessage, PlanItem
-from tasks.audit import record_event
+from tasks.audit import as_utc, record_event
 from tasks.registry import Address, contacts_for
 
 NO_CONTACT = "no-contact"
@@ -162,6 +163,10 @@ def decide_reminders(
     missing: set[str] = set()
     for reminder in reminders:
         reminder.entry["org_name"] = org_names.get(reminder.entry.pop("org_id", ""), None)
+        if not reminder.parties:
+            # unassigned in the source and no operator named: keep it visible rather than drop it
+            missing.add(f"item {reminder.entry['item']} (unassigned; name reminders.operator in the plan)")
+            reminder.parties = [("unassigned", "")]
         for party, org in reminder.parties:
             addresses = recipients(party, org)
             if not addresses:
@@ -196,13 +201,10 @@ def _new_rows(session: Session, roadmap_id: str, rows: list[dict[str, Any]]) -> 
     if not rows:
         return []
     since = min(r["due_on"] for r in rows)
-    existing = set(
-        session.execute(
-            select(OutboxMessage.key, OutboxMessage.recipient).where(
-                OutboxMessage.roadmap_id == roadmap_id, OutboxMessage.due_on >= since
-            )
-        ).tuples()
+    query = select(OutboxMessage.key, OutboxMessage.recipient).where(
+        OutboxMessage.roadmap_id == roadmap_id, OutboxMessage.due_on >= since
     )
+    existing = {(key, recipient) for key, recipient in session.execute(query)}
     seen: set[tuple[str, str]] = set()
     out = []
     for row in rows:
@@ -225,8 +227,6 @@ def _move_statuses(
         Milestone.window_end >= day,  # type: ignore[operator]
     )
     if dry_run:
-        from sqlalchemy import func
-
         report.to_overdue += session.execute(select(func.count()).select_from(Milestone).where(to_overdue)).scalar_one()
         report.to_due += session.execute(select(func.count()).select_from(Milestone).where(to_due)).scalar_one()
         return
@@ -272,6 +272,23 @@ def _decide_zone(
     )  # fmt: skip
     out: list[Reminder] = []
     operator = [policy.operator] if policy.operator else []
+    # the day each milestone was last told it is late (or escalated): repeats keep their period from
+    # that day, so a sweep that catches up after a gap does not send the next stage the day after
+    last_told: dict[tuple[int, str], date] = {}
+    told = (
+        select(OutboxMessage.milestone_id, OutboxMessage.kind, func.max(OutboxMessage.created_at))
+        .where(OutboxMessage.roadmap_id == roadmap.id, OutboxMessage.kind.in_(("lapse", "overdue", "escalation")))  # type: ignore[attr-defined]
+        .group_by(OutboxMessage.milestone_id, OutboxMessage.kind)
+    )
+    for milestone_id, told_kind, moment in session.execute(told):
+        kind_key = "escalation" if told_kind == "escalation" else "late"
+        day_told = as_utc(moment).astimezone(ZoneInfo(zone)).date()
+        last_told[(milestone_id, kind_key)] = max(day_told, last_told.get((milestone_id, kind_key), day_told))
+
+    def recently(milestone_id: int, kind_key: str, every: int) -> bool:
+        told_on = last_told.get((milestone_id, kind_key))
+        return told_on is not None and told_on > day - timedelta(days=every)
+
     for row in session.execute(query.execution_options(yield_per=5000)):
         parties = [(p, row.org_id if _per_org(roadmap, p) else "") for p in (row.responsible or operator)]
         if row.status == "waiting-for-date":
@@ -297,9 +314,10 @@ def _decide_zone(
         repeat = late // policy.overdue_every_days
         kind, stage = ("overdue", repeat) if repeat else ("lapse", 0)
         due_on = calendar.next_working_day(end + timedelta(days=max(1, repeat * policy.overdue_every_days)))
-        out.append(Reminder(row.id, kind, stage, due_on, parties, _entry(roadmap, row, kind, texts, names)))
+        if kind == "lapse" or not recently(row.id, "late", policy.overdue_every_days):
+            out.append(Reminder(row.id, kind, stage, due_on, parties, _entry(roadmap, row, kind, texts, names)))
         level = late // policy.escalate_after_days
-        if level:
+        if level and not recently(row.id, "escalation", policy.escalate_after_days):
             above = []
             for party, org in parties:
                 target = escalation_target(roadmap, party, level)
@@ -336,7 +354,7 @@ def _moved_notices(
         )
     )  # fmt: skip
     out = []
-    for change, milestone in session.execute(query).tuples():
+    for change, milestone in session.execute(query):
         if milestone.status in OPEN or milestone.status == "waiting-for-date":
             concerned = list(dict.fromkeys([*change.new_responsible, *change.old_responsible]))
             parties = [(p, milestone.org_id if _per_org(roadmap, p) else "") for p in concerned if p in names]

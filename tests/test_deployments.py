@@ -25,3 +25,14 @@ def test_deployment_entrypoint_is_a_flow_that_takes_its_parameters(deployment):
     accepted = set(inspect.signature(flow.fn).parameters)
     assert set(deployment.get("parameters") or {}) <= accepted
     assert deployment["work_pool"]["name"] == "roadmap"
+
+
+def test_every_sweep_deployment_runs_at_nine_local_time_in_its_own_zone():
+    sweeps = [d for d in DEPLOYMENTS if d["entrypoint"] == "flows/sweep.py:sweep"]
+    assert {z for d in sweeps for z in d["parameters"]["timezones"]} == {
+        "Europe/Moscow", "Asia/Yekaterinburg", "Asia/Tomsk"
+    }  # fmt: skip
+    for d in sweeps:
+        [schedule] = d["schedules"]
+        assert schedule["cron"] == "0 9 * * *"
+        assert [schedule["timezone"]] == d["parameters"]["timezones"]

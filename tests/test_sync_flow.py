@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -137,3 +137,56 @@ def test_bad_db_url_is_refused_clearly():
     result = runner.invoke(app, ["status", "--db", "roadmap.db"])
     assert result.exit_code == 2
     assert "--db must be an SQLAlchemy URL such as sqlite:///roadmap.db" in result.stderr
+
+
+@pytest.fixture
+def registry_store(engine, db_url):
+    from tests.test_sweep import load_registry
+
+    load_registry(engine)
+    return db_url
+
+
+def test_sweep_flow_delivers_digests_and_names_its_run(registry_store):
+    store = registry_store
+    from flows.sweep import sweep
+    from flows.sync import sync_roadmap
+    from notifications.mailsink import MailSink
+
+    sync_roadmap(plan=str(SECH), db=store, actor="operator")
+    with MailSink() as sink:
+        state = sweep(as_of=date(2020, 5, 25), db=store, smtp_url=sink.url(), external="record",
+                      now=datetime(2020, 5, 25, 6, tzinfo=UTC), return_state=True)  # fmt: skip
+        assert state.is_completed()
+        result = state.result()
+        # e-mail reached the server; the two ntfy contacts of the sample were recorded instead of sent
+        assert result["dispatch"].sent == len(sink.received) + len(result["recorded"]) > 2
+        assert len(result["recorded"]) == 2
+        assert any("статус" in line or "statuses" in line for line in result["lines"])
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+
+    async def run_name() -> str:
+        async with get_client() as client:
+            return (await client.read_flow_run(state.state_details.flow_run_id)).name
+
+    assert asyncio.run(run_name()) == "sweep as of 2020-05-25"
+
+
+def test_cli_sweep_dry_run_prints_digests_and_outbox_shows_what_was_sent(registry_store, tmp_path):
+    store = registry_store
+    runner.invoke(app, ["sync", str(SECH), "--db", store])
+    dry = runner.invoke(app, ["sweep", "--db", store, "--as-of", "2020-05-25", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "digests would be sent; nothing was written" in dry.stdout
+    assert "--- to " in dry.stdout and "Здравствуйте" in dry.stdout
+    empty = runner.invoke(app, ["outbox", "--db", store, "--state", "all"])
+    assert "outbox: pending 0, failed 0, sent 0, no-contact 0" in empty.stdout
+
+    demo = runner.invoke(app, ["demo", "--db", f"sqlite:///{tmp_path / 'demo.db'}", "--as-of", "2020-05-25"])
+    assert demo.exit_code == 0, demo.output
+    assert "mail sink on 127.0.0.1:" in demo.stdout and "received" in demo.stdout
+    assert "recorded, not sent (not e-mail): ntfy://ntfy.example.org/***" in demo.stdout
+    outbox = runner.invoke(app, ["outbox", "--db", f"sqlite:///{tmp_path / 'demo.db'}", "--state", "sent"])
+    assert outbox.exit_code == 0 and " sent " in outbox.stdout
