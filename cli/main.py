@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
-from cli import demo, render, store, sweep
+from cli import audit, demo, render, store, sweep
 from cli.registry import orgs_app, parties_app
 from models.deadline import DeadlineError, Period, parse_deadline
 from models.loader import PlanError, find_plans, load_plan
@@ -29,7 +29,8 @@ app = typer.Typer(
         "Roadmap engine for the target model of mentorship (ЦМН): validate roadmap plans, read deadlines, "
         "sync plans into the store, show where every milestone stands.\n\n"
         "The store is ROADMAP_DB or --db (any SQLAlchemy URL), by default a SQLite file (see `roadmap info`).\n\n"
-        "Exit codes: 0 ok, 2 invalid input (the message names file, line and field)."
+        "Exit codes: 0 ok, 1 audit chain broken (roadmap audit verify), 2 invalid input or a refusal "
+        "(the message names file, line and field)."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -168,6 +169,7 @@ def schema() -> None:
 store.register(app)
 sweep.register(app)
 demo.register(app)
+audit.register(app)
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(parties_app, name="parties")
 

@@ -140,7 +140,7 @@ def status(
     day = _parse_date(as_of, "--as-of")
     engine = _engine(db)
     f = StatusFilter(roadmap=roadmap, org=org, party=party, overdue_only=overdue, include_all=all_)
-    with session_scope(engine) as session:
+    with session_scope(engine, readonly=True) as session:
         when: date | dict[str, date] = day or local_dates(session, now=datetime.now(UTC))
         counts = status_counts(session, as_of=when, f=f)
         cap = (TABLE_LIMIT if format == "table" else 0) if limit is None else limit
@@ -237,7 +237,7 @@ def info(db: DbOption = None) -> None:
     engine = _engine(db)
     from models.migrations import current_revision
 
-    with session_scope(engine) as session:
+    with session_scope(engine, readonly=True) as session:
         roadmaps = session.execute(select(RoadmapRecord.id, RoadmapRecord.current_version)).all()
         orgs = session.execute(select(func.count()).select_from(Organisation)).scalar_one()
         milestones = session.execute(select(func.count()).select_from(Milestone)).scalar_one()

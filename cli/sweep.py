@@ -66,7 +66,7 @@ def outbox(
     Example: roadmap outbox --state failed
     """
     engine = _engine(db)
-    with session_scope(engine) as session:
+    with session_scope(engine, readonly=True) as session:
         counts = dict(session.execute(select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)).all())
         query = select(OutboxMessage).order_by(OutboxMessage.id.desc())  # type: ignore[union-attr]
         if state == "open":

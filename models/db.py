@@ -56,13 +56,19 @@ def _sqlite_setup(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # readers begin deferred, so a long status listing never holds up a writer
+        readonly = connection.get_execution_options().get("readonly", False)
+        connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """One transaction: committed when the block ends, rolled back (nothing half-written) on error."""
-    with Session(engine, expire_on_commit=False) as session:
+def session_scope(engine: Engine, *, readonly: bool = False) -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back (nothing half-written) on error.
+
+    `readonly=True` is for transactions that only read: on SQLite they do not take the write lock.
+    """
+    bind = engine.execution_options(readonly=True) if readonly else engine
+    with Session(bind, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

@@ -218,3 +218,26 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime
     sent_at: datetime | None = None
     digest_id: str | None = Field(default=None, max_length=64)
+
+
+class Completion(SQLModel, table=True):
+    """One recording of a milestone as done, with its evidence; a reopen marks it, never deletes it."""
+
+    __tablename__ = "completion"
+
+    id: int | None = Field(default=None, primary_key=True)
+    milestone_id: int = Field(foreign_key="milestone.id", index=True)
+    done_at: datetime
+    done_by: str = Field(max_length=200)
+    recorded_at: datetime
+    recorded_by: str = Field(max_length=200)
+    evidence: str = Field(sa_column=Column(Text, nullable=False))
+    doc_number: str | None = Field(default=None, max_length=100)
+    doc_date: date | None = None
+    file_sha256: str | None = Field(default=None, max_length=64)
+    file_name: str | None = Field(default=None, max_length=300)
+    file_size: int | None = None
+    plan_version: int
+    reopened_at: datetime | None = None
+    reopened_by: str | None = Field(default=None, max_length=200)
+    reopen_reason: str | None = Field(default=None, sa_column=Column(Text))

@@ -135,3 +135,30 @@ def verify_chain(session: Session) -> ChainReport:
             False, count, head.seq, "the chain ends before its recorded head (events deleted at the end)"
         )
     return ChainReport(True, count)
+
+
+def audit_events(
+    session: Session,
+    *,
+    roadmap: str | None = None,
+    org: str | None = None,
+    milestone: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[AuditEvent]:
+    """The events matching the filters, in chain order."""
+    from sqlalchemy import String, cast, or_
+
+    query = select(AuditEvent).order_by(AuditEvent.seq)  # type: ignore[arg-type]
+    payload = cast(AuditEvent.payload, String)
+    if roadmap:
+        query = query.where(or_(AuditEvent.subject == f"roadmap/{roadmap}", payload.like(f'%"roadmap": "{roadmap}"%')))
+    if org:
+        query = query.where(payload.like(f'%"org": "{org}"%'))
+    if milestone is not None:
+        query = query.where(AuditEvent.subject == f"milestone/{milestone}")
+    if since:
+        query = query.where(AuditEvent.at_utc >= since)
+    if until:
+        query = query.where(AuditEvent.at_utc <= until)
+    return list(session.exec(query))

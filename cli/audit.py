@@ -1,0 +1,209 @@
+"""Completion and audit commands: complete, reopen, audit verify, audit log."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+
+from cli.runner import actor
+from cli.store import DbOption, _engine, _fail, _parse_date
+from models.db import session_scope
+from models.plan import Roadmap
+from models.settings import get_settings
+from models.store import Milestone, RoadmapRecord
+from tasks.audit import audit_events, verify_chain
+from tasks.complete import (
+    OPERATOR,
+    CompletionError,
+    CompletionRequest,
+    complete_many,
+    parse_completions_csv,
+    store_file,
+)
+from tasks.complete import complete as complete_milestone
+from tasks.complete import reopen as reopen_milestone
+from tasks.sweep import active_roadmaps
+
+audit_app = typer.Typer(help="The audit trail: verify the hash chain, show the history.", no_args_is_help=True)
+
+
+def _plan(session, roadmap_id: str) -> tuple[Roadmap, int]:  # type: ignore[no-untyped-def]
+    plans = active_roadmaps(session, [roadmap_id])
+    if not plans:
+        raise _fail(f"error: no roadmap «{roadmap_id}» in the store (sync it first: roadmap sync PLAN)")
+    record = session.get(RoadmapRecord, roadmap_id)
+    return plans[0], record.current_version
+
+
+def _parse_at(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise _fail(f"--at: expected a date and time YYYY-MM-DDTHH:MM (or a date), found «{value}»") from None
+
+
+def complete(
+    milestone: Annotated[int | None, typer.Argument(help="the milestone id (as reminders and status show it)")] = None,
+    evidence: Annotated[
+        str | None, typer.Option("--evidence", help="the result document: приказ № …, отчёт, …")
+    ] = None,
+    doc_number: Annotated[str | None, typer.Option("--doc-number", help="the document's number")] = None,
+    doc_date: Annotated[str | None, typer.Option("--doc-date", help="the document's date YYYY-MM-DD")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="attach the document (stored by content hash)")] = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="the party completing it (default ROADMAP_ACTOR or operator)")
+    ] = None,
+    at: Annotated[str | None, typer.Option("--at", help="when it was done (default now)")] = None,
+    csv_file: Annotated[Path | None, typer.Option("--csv", help="complete in bulk from a CSV file")] = None,
+    roadmap: Annotated[str | None, typer.Option("--roadmap", help="the roadmap of the --csv rows")] = None,
+    db: DbOption = None,
+) -> None:
+    """Record a milestone as done with its evidence (or many, from a CSV); every completion is audited.
+
+    Only a party responsible for it, a party above one in the escalation chain, or the operator may
+    complete it; completing a done or retired milestone is refused with the reason. The CSV has the
+    header organisation,item,occurrence,evidence,date,by (optional doc_number,doc_date) and is
+    refused whole, each bad line named.
+
+    Example: roadmap complete 42 --evidence "Приказ ОО № 15 от 25.05.2020" --by oo_head
+    """
+    engine = _engine(db)
+    now = datetime.now(UTC)
+    recorded_by = actor(None)
+    who = by or get_settings().actor or OPERATOR
+    try:
+        if csv_file is not None:
+            if roadmap is None:
+                raise _fail("--csv needs --roadmap ID (the roadmap whose milestones the rows name)")
+            if not csv_file.is_file():
+                raise _fail(f"{csv_file}: no such file")
+            with session_scope(engine) as session:
+                plan, version = _plan(session, roadmap)
+                rows = parse_completions_csv(session, csv_file.read_text(encoding="utf-8"), source=str(csv_file),
+                                             roadmap=plan)  # fmt: skip
+                done = complete_many(session, roadmap=plan, rows=rows, source=str(csv_file), now=now,
+                                     recorded_by=recorded_by, version=version)  # fmt: skip
+            typer.echo(f"{csv_file}: {done} milestones recorded as done")
+            return
+        if milestone is None or evidence is None:
+            raise _fail("give a MILESTONE id and --evidence (or --csv FILE --roadmap ID)")
+        request = CompletionRequest(
+            milestone, evidence, who, _parse_at(at), doc_number, _parse_date(doc_date, "--doc-date")
+        )
+        stored = store_file(file, get_settings().data_dir / "files") if file else None
+        with session_scope(engine) as session:
+            row = session.get(Milestone, milestone)
+            if row is None:
+                raise CompletionError(f"no milestone {milestone} in the store (see roadmap status)")
+            plan, version = _plan(session, row.roadmap_id)
+            done = complete_milestone(session, roadmap=plan, request=request, now=now, recorded_by=recorded_by,
+                                      stored=stored, version=version)  # fmt: skip
+            late = (done.done_at.date() - row.window_end).days if row.window_end else 0
+        suffix = f", late by {late} days" if late > 0 else ""
+        typer.echo(f"milestone {milestone} ({row.roadmap_id} item {row.item_number}"
+                   f"{' for ' + row.org_id if row.org_id else ''}) done by {who}{suffix}")  # fmt: skip
+    except CompletionError as exc:
+        raise _fail(f"refused: {exc}") from None
+    finally:
+        engine.dispose()
+
+
+def reopen(
+    milestone: Annotated[int, typer.Argument(help="the milestone id")],
+    reason: Annotated[str, typer.Option("--reason", help="why the completion is corrected")],
+    by: Annotated[str | None, typer.Option("--by", help="who reopens it (default ROADMAP_ACTOR or operator)")] = None,
+    db: DbOption = None,
+) -> None:
+    """Reopen a done milestone to correct it; the earlier completion stays in the history.
+
+    Example: roadmap reopen 42 --reason "приложен не тот приказ"
+    """
+    engine = _engine(db)
+    try:
+        with session_scope(engine) as session:
+            row = session.get(Milestone, milestone)
+            if row is None:
+                raise CompletionError(f"no milestone {milestone} in the store")
+            plan, _ = _plan(session, row.roadmap_id)
+            reopen_milestone(session, roadmap=plan, milestone_id=milestone, reason=reason,
+                             by=by or get_settings().actor or OPERATOR, now=datetime.now(UTC),
+                             recorded_by=actor(None))  # fmt: skip
+        typer.echo(f"milestone {milestone} reopened: {reason}")
+    except CompletionError as exc:
+        raise _fail(f"refused: {exc}") from None
+    finally:
+        engine.dispose()
+
+
+@audit_app.command("verify")
+def verify(db: DbOption = None) -> None:
+    """Recompute the hash chain; exit 1 naming the first broken event if any row was altered, added or removed.
+
+    Example: roadmap audit verify
+    """
+    engine = _engine(db)
+    with session_scope(engine, readonly=True) as session:
+        report = verify_chain(session)
+    engine.dispose()
+    if report.ok:
+        typer.echo(f"audit chain intact: {report.events} events")
+        return
+    typer.echo(f"audit chain broken at event {report.first_broken}: {report.reason}", err=True)
+    raise typer.Exit(1)
+
+
+@audit_app.command("log")
+def log(
+    roadmap: Annotated[str | None, typer.Option("--roadmap", help="only this roadmap")] = None,
+    org: Annotated[str | None, typer.Option("--org", help="only events about this organisation")] = None,
+    milestone: Annotated[int | None, typer.Option("--milestone", help="only this milestone")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="from this date")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="up to this date (inclusive)")] = None,
+    format: Annotated[Literal["table", "json", "csv"], typer.Option("--format", help="table, json or csv")] = "table",
+    db: DbOption = None,
+) -> None:
+    """Show the history: who did what, when, to what, with the payload.
+
+    Example: roadmap audit log --roadmap sechenovsky-2020 --format csv
+    """
+    start, end = _parse_date(since, "--since"), _parse_date(until, "--until")
+    engine = _engine(db)
+    with session_scope(engine, readonly=True) as session:
+        events = audit_events(
+            session, roadmap=roadmap, org=org, milestone=milestone,
+            since=datetime.combine(start, datetime.min.time(), tzinfo=UTC) if start else None,
+            until=datetime.combine(end, datetime.max.time(), tzinfo=UTC) if end else None,
+        )  # fmt: skip
+    engine.dispose()
+    rows = [
+        {"seq": e.seq, "at_utc": e.at_utc.isoformat(), "at_local": e.at_local, "actor": e.actor, "action": e.action,
+         "subject": e.subject, "payload": e.payload, "hash": e.hash}
+        for e in events
+    ]  # fmt: skip
+    if format == "json":
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif format == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["seq", "at_utc", "at_local", "actor", "action", "subject", "payload", "hash"])
+        for r in rows:
+            writer.writerow([*(r[k] for k in ("seq", "at_utc", "at_local", "actor", "action", "subject")),
+                             json.dumps(r["payload"], ensure_ascii=False), r["hash"]])  # fmt: skip
+    else:
+        for r in rows:
+            typer.echo(f"{r['seq']:>6}  {r['at_local']}  {r['actor']:<12} {r['action']:<22} {r['subject']}")
+        if not rows:
+            typer.echo("(no events match)")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(complete)
+    app.command()(reopen)
+    app.add_typer(audit_app, name="audit")
