@@ -278,3 +278,48 @@ def test_tampering_with_the_audit_chain_is_found_and_named(store):
     with session_scope(store) as session:
         session.execute(text("DELETE FROM audit_event WHERE actor = 'forger'"))
         assert verify_chain(session).ok
+
+
+def test_cli_complete_reopen_and_audit(store, db_url, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from cli.main import app
+    from models.settings import get_settings
+
+    monkeypatch.setenv("ROADMAP_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    runner = CliRunner()
+    m = milestone_of(store, "1.2", "sech-oo-01")
+    doc = tmp_path / "prikaz.txt"
+    doc.write_text("Приказ № 15", encoding="utf-8")
+    ok = runner.invoke(app, ["complete", str(m.id), "--evidence", "Приказ ОО № 15 от 02.06.2020", "--by", "oo_head",
+                             "--at", "2020-06-02T10:00", "--file", str(doc), "--db", db_url])  # fmt: skip
+    assert ok.exit_code == 0, ok.output
+    assert (
+        ok.stdout.strip()
+        == f"milestone {m.id} (sechenovsky-2020 item 1.2 for sech-oo-01) done by oo_head, late by 4 days"
+    )
+    assert list((tmp_path / "data" / "files").rglob("*")), "the file was stored"
+    again = runner.invoke(app, ["complete", str(m.id), "--evidence", "x", "--by", "oo_head", "--db", db_url])
+    assert again.exit_code == 2 and "refused: milestone" in again.stderr and "is already done" in again.stderr
+    nobody = runner.invoke(app, ["complete", "999999", "--evidence", "x", "--db", db_url])
+    assert nobody.exit_code == 2 and "no milestone 999999 in the store" in nobody.stderr
+    reopened = runner.invoke(app, ["reopen", str(m.id), "--reason", "не тот приказ", "--by", "uo", "--db", db_url])
+    assert reopened.exit_code == 0 and f"milestone {m.id} reopened" in reopened.stdout
+    verify = runner.invoke(app, ["audit", "verify", "--db", db_url])
+    assert verify.exit_code == 0 and verify.stdout.startswith("audit chain intact:")
+    log = runner.invoke(app, ["audit", "log", "--milestone", str(m.id), "--format", "json", "--db", db_url])
+    import json
+
+    events = json.loads(log.stdout)
+    assert [e["action"] for e in events] == ["milestone.completed", "milestone.reopened"]
+    assert events[0]["payload"]["file"]["name"] == "prikaz.txt" and events[0]["payload"]["late_days"] == 4
+    with session_scope(store) as session:
+        session.execute(update(AuditEvent).where(AuditEvent.seq == events[0]["seq"]).values(actor="someone else"))
+    broken = runner.invoke(app, ["audit", "verify", "--db", db_url])
+    assert broken.exit_code == 1
+    assert (
+        f"audit chain broken at event {events[0]['seq']}: its content does not match its hash (altered)"
+        in broken.stderr
+    )
+    get_settings.cache_clear()
