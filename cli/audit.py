@@ -89,9 +89,9 @@ def complete(
                 plan, version = _plan(session, roadmap)
                 rows = parse_completions_csv(session, csv_file.read_text(encoding="utf-8"), source=str(csv_file),
                                              roadmap=plan)  # fmt: skip
-                done = complete_many(session, roadmap=plan, rows=rows, source=str(csv_file), now=now,
-                                     recorded_by=recorded_by, version=version)  # fmt: skip
-            typer.echo(f"{csv_file}: {done} milestones recorded as done")
+                count = complete_many(session, roadmap=plan, rows=rows, source=str(csv_file), now=now,
+                                      recorded_by=recorded_by, version=version)  # fmt: skip
+            typer.echo(f"{csv_file}: {count} milestones recorded as done")
             return
         if milestone is None or evidence is None:
             raise _fail("give a MILESTONE id and --evidence (or --csv FILE --roadmap ID)")

@@ -26,6 +26,11 @@ ID_PATTERN = r"^[a-z][a-z0-9_\-]*$"
 NUMBER_PATTERN = r"^[0-9IVXА-Яа-я][0-9A-Za-zА-Яа-я.\-]*$"
 
 
+def number_key(number: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key for item numbers as documents order them: 1.2 < 1.10 < 2, «2.8а» after 2.8."""
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in number.replace("-", ".").split("."))
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from models.deadline import Deadline
-from models.plan import Roadmap
+from models.plan import Roadmap, number_key
 from models.ru import format_window
 
 ChangeKind = Literal["added", "removed", "deadline", "responsible", "renamed", "moved", "result", "scope", "depends_on"]
@@ -62,7 +62,7 @@ class PlanDiff:
     def lines(self) -> list[str]:
         if self.empty:
             return ["no differences"]
-        ranked = sorted(self.changes, key=lambda c: (ORDER.index(c.kind), _number_key(c.number)))
+        ranked = sorted(self.changes, key=lambda c: (ORDER.index(c.kind), number_key(c.number)))
         return [f"~ {h}" for h in self.header] + [c.describe() for c in ranked]
 
     def as_json(self) -> dict[str, Any]:
@@ -73,10 +73,6 @@ class PlanDiff:
         for change in self.changes:
             counts[change.kind] = counts.get(change.kind, 0) + 1
         return counts
-
-
-def _number_key(number: str) -> tuple[Any, ...]:
-    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in number.replace("-", ".").split("."))
 
 
 def _deadline_words(d: Deadline) -> str:

@@ -26,7 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from models.calendar import ProductionCalendar
-from models.plan import Item, Roadmap
+from models.plan import Item, Party, Roadmap
 from models.store import DeadlineChange, Milestone, Organisation, OutboxMessage, PlanItem
 from tasks.audit import as_utc, record_event
 from tasks.registry import Address, contacts_for
@@ -101,7 +101,14 @@ class _Recipients:
 
 def escalation_target(roadmap: Roadmap, party_id: str, level: int) -> str | None:
     """The party `level` steps above `party_id` (the top of its chain, else the operator, when shorter)."""
-    parties = {p.id: p for p in roadmap.parties}
+    return _escalation_target(_parties_of(roadmap), roadmap.reminders.operator, party_id, level)
+
+
+def _parties_of(roadmap: Roadmap) -> dict[str, Party]:
+    return {p.id: p for p in roadmap.parties}
+
+
+def _escalation_target(parties: dict[str, Party], operator: str | None, party_id: str, level: int) -> str | None:
     current, seen = party_id, {party_id}
     for _ in range(level):
         up = parties[current].escalates_to if current in parties else None
@@ -110,7 +117,6 @@ def escalation_target(roadmap: Roadmap, party_id: str, level: int) -> str | None
         current = up
         seen.add(up)
     if current == party_id:
-        operator = roadmap.reminders.operator
         return operator if operator and operator != party_id else None
     return current
 
@@ -272,6 +278,8 @@ def _decide_zone(
     )  # fmt: skip
     out: list[Reminder] = []
     operator = [policy.operator] if policy.operator else []
+    parties_by_id = _parties_of(roadmap)
+    per_org = {p.id for p in roadmap.parties if p.per_organisation}
     # the day each milestone was last told it is late (or escalated): repeats keep their period from
     # that day, so a sweep that catches up after a gap does not send the next stage the day after
     last_told: dict[tuple[int, str], date] = {}
@@ -290,7 +298,7 @@ def _decide_zone(
         return told_on is not None and told_on > day - timedelta(days=every)
 
     for row in session.execute(query.execution_options(yield_per=5000)):
-        parties = [(p, row.org_id if _per_org(roadmap, p) else "") for p in (row.responsible or operator)]
+        parties = [(p, row.org_id if p in per_org else "") for p in (row.responsible or operator)]
         if row.status == "waiting-for-date":
             stage = day.toordinal() // policy.waiting_every_days
             entry = _entry(roadmap, row, "waiting", texts, names)
@@ -320,19 +328,15 @@ def _decide_zone(
         if level and not recently(row.id, "escalation", policy.escalate_after_days):
             above = []
             for party, org in parties:
-                target = escalation_target(roadmap, party, level)
+                target = _escalation_target(parties_by_id, policy.operator, party, level)
                 if target and target not in row.responsible:
-                    above.append((target, org if _per_org(roadmap, target) else ""))
+                    above.append((target, org if target in per_org else ""))
             if above:
                 entry = _entry(roadmap, row, "escalation", texts, names)
                 entry["note"] = f"Просрочено на {late} дн.; ответственные: {entry['responsible']}"
                 due = calendar.next_working_day(end + timedelta(days=level * policy.escalate_after_days))
                 out.append(Reminder(row.id, "escalation", level, due, sorted(set(above)), entry))
     return out
-
-
-def _per_org(roadmap: Roadmap, party_id: str) -> bool:
-    return any(p.id == party_id and p.per_organisation for p in roadmap.parties)
 
 
 def _moved_notices(
@@ -354,10 +358,11 @@ def _moved_notices(
         )
     )  # fmt: skip
     out = []
+    per_org = {p.id for p in roadmap.parties if p.per_organisation}
     for change, milestone in session.execute(query):
         if milestone.status in OPEN or milestone.status == "waiting-for-date":
             concerned = list(dict.fromkeys([*change.new_responsible, *change.old_responsible]))
-            parties = [(p, milestone.org_id if _per_org(roadmap, p) else "") for p in concerned if p in names]
+            parties = [(p, milestone.org_id if p in per_org else "") for p in concerned if p in names]
             entry = _entry(roadmap, milestone, "moved", texts, names)
             entry["old_start"] = change.old_start.isoformat() if change.old_start else None
             entry["old_end"] = change.old_end.isoformat() if change.old_end else None

@@ -18,7 +18,7 @@ from sqlalchemy import insert, select, update
 from sqlmodel import Session
 
 from models.loader import PlanError, parse_plan
-from models.plan import Roadmap
+from models.plan import Roadmap, number_key
 from models.plan_diff import PlanDiff, diff_plans
 from models.store import (
     DeadlineChange,
@@ -218,7 +218,7 @@ def sync_plan(
     report.retired = sum(retire_reasons.values())
     report.retired_reasons = dict(retire_reasons)
     report.moved_parties = dict(moved_parties)
-    report.waiting_items = sorted({m.item_number for m in planned if m.waiting}, key=_number_key)
+    report.waiting_items = sorted({m.item_number for m in planned if m.waiting}, key=number_key)
     report.total = len(planned)  # retired milestones are history, not current work
 
     if dry_run or not report.changed:
@@ -234,10 +234,6 @@ def sync_plan(
         session, roadmap, report, actor=actor, retired_ids=[u["id"] for u in updates if u.get("status") == "retired"]
     )
     return report
-
-
-def _number_key(number: str) -> tuple[Any, ...]:
-    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in number.split("."))
 
 
 def _new_row(roadmap_id: str, m: PlannedMilestone, status: str, version: int) -> dict[str, Any]:
