@@ -79,7 +79,8 @@ def _env() -> Environment:
     env = Environment(
         loader=PackageLoader("notifications", "templates"),
         undefined=StrictUndefined,
-        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        # the templates are named *.html.j2: escape them (names, evidence and titles come from files)
+        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=False),
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,

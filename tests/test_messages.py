@@ -89,3 +89,12 @@ def test_an_unusable_url_is_refused_with_the_url_masked():
 def test_email_needs_an_smtp_url_and_says_how_to_set_it():
     with pytest.raises(SendError, match="no SMTP server configured: set ROADMAP_SMTP_URL"):
         AppriseNotifier("").send("a@example.org", "s", "t", "h")
+
+
+def test_html_digests_escape_what_comes_from_files():
+    digest = sample_digest()
+    entry = DigestEntry("before", 1, "r", "Дорожная карта", "1.1", "<script>alert(1)</script> & приказ", "ОО", None,
+                        date(2020, 9, 1))  # fmt: skip
+    _, text, html = render(Digest(digest.recipient, "", digest.today, [entry]))
+    assert "<script>" not in html and "&lt;script&gt;" in html and "&amp; приказ" in html
+    assert "<script>alert(1)</script> & приказ" in text  # plain text stays as written

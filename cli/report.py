@@ -1,0 +1,84 @@
+"""Report commands: `roadmap report audit` (HTML, XLSX or Markdown for officials and auditors)."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.store import DbOption, _engine, _fail, _parse_date
+from models.db import session_scope
+from tasks.report_audit import ReportError, build_audit_report, format_for, roadmap_today, summary_lines, write_report
+
+report_app = typer.Typer(
+    help="Reports for officials and auditors, in Russian: what was done, by whom, when, on what evidence.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _check_output(path: Path) -> None:
+    """Refuse an output path that cannot be written before any work is done (exit 2, saying why)."""
+    if path.is_dir():
+        raise _fail(f"-o: «{path}» is a folder; name a file in it, for example {path / 'report.html'}")
+    folder = path.parent
+    if not folder.exists():
+        raise _fail(f"-o: cannot write «{path}»: the folder «{folder}» does not exist (create it first)")
+    if not folder.is_dir():
+        raise _fail(f"-o: cannot write «{path}»: «{folder}» is a file, not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise _fail(f"-o: cannot write «{path}»: the folder «{folder}» is not writable")
+
+
+@report_app.command("audit")
+def audit(
+    roadmap: Annotated[str, typer.Option("--roadmap", help="the roadmap id (see roadmap info)")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="the file to write (replaced whole, atomically)")],
+    format: Annotated[
+        str | None, typer.Option("--format", "-f", help="html, xlsx or md (default: from the file's suffix)")
+    ] = None,
+    org: Annotated[str | None, typer.Option("--org", help="only this organisation id")] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="the date to judge by, YYYY-MM-DD (default: today in the roadmap's zone)"),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Write the audit report of a roadmap (HTML, XLSX or Markdown, in Russian) to a file.
+
+    Every milestone with its window, status, who did it when, on what evidence, how many days late,
+    and under which version of the plan; counts in all and per organisation. HTML is one
+    self-contained page (a table and an SVG timeline of plan against actual); XLSX has the same rows
+    with a frozen header, filters and real dates, and a «Сводка» sheet; Markdown has the summary and
+    the table. The file is written whole or not at all. Exit 2 on an unknown roadmap or organisation
+    (the known ones are listed), a bad date or an output path that cannot be written.
+
+    Example: roadmap report audit --roadmap sechenovsky-2020 --as-of 2020-09-01 --format xlsx -o audit.xlsx
+    """
+    _check_output(output)
+    try:
+        fmt = format_for(output, format)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    day = _parse_date(as_of, "--as-of")
+    engine = _engine(db)
+    try:
+        with session_scope(engine, readonly=True) as session:
+            when = day or roadmap_today(session, roadmap_id=roadmap, now=datetime.now(UTC))
+            report = build_audit_report(session, roadmap_id=roadmap, org_id=org, as_of=when)
+    except ReportError as exc:
+        raise _fail(f"error: {exc}") from None
+    finally:
+        engine.dispose()
+    try:
+        path = write_report(report, fmt=fmt, path=output)
+    except OSError as exc:
+        raise _fail(f"-o: cannot write «{output}»: {exc.strerror or exc}") from None
+    typer.echo(f"wrote {path} ({fmt}, {len(report.rows)} milestones)")
+    for line in summary_lines(report):
+        typer.echo(line)

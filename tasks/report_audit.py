@@ -1,0 +1,330 @@
+"""The audit report: what was done, by whom, when, on what evidence, under which version of the plan.
+
+`build_audit_report` reads one roadmap (optionally one organisation) in one pass and returns the
+view (`models.views.AuditReport`); `render_html`, `render_xlsx` and `render_markdown` render that same
+view, and `write_report` writes a rendering atomically (a temporary file renamed into place, so a
+reader never finds half a report). The report's date is passed in: nothing here reads the clock.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import BinaryIO, Literal
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from sqlalchemy import and_, select
+from sqlmodel import Session
+
+from models.ru import format_date, plural
+from models.store import Milestone, Organisation, PlanItem, RoadmapRecord, RoadmapVersion
+from models.views import (
+    COLUMNS,
+    EMPTY,
+    STATUS_RU,
+    WHOLE_ROADMAP,
+    AuditReport,
+    AuditRow,
+    VersionLine,
+    build_timeline,
+    count_rows,
+    judge,
+    retired_reason_ru,
+)
+from tasks.status import effective_status
+
+Format = Literal["html", "xlsx", "md"]
+FORMATS: tuple[str, ...] = ("html", "xlsx", "md")
+SUFFIXES = {".html": "html", ".htm": "html", ".xlsx": "xlsx", ".md": "md"}
+
+
+class ReportError(Exception):
+    """A report that cannot be made as asked (unknown roadmap or organisation); the message says why."""
+
+
+def roadmap_today(session: Session, *, roadmap_id: str, now: datetime) -> date:
+    """Today's date in the roadmap's time zone (the report's default date)."""
+    record = session.get(RoadmapRecord, roadmap_id)
+    zone = ZoneInfo(record.timezone) if record else UTC
+    return (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(zone).date()
+
+
+def _check_scope(session: Session, roadmap_id: str, org_id: str | None) -> tuple[RoadmapRecord, str | None]:
+    record = session.get(RoadmapRecord, roadmap_id)
+    if record is None:
+        known = session.execute(select(RoadmapRecord.id).order_by(RoadmapRecord.id)).scalars().all()
+        holds = f"the store holds: {', '.join(known)}" if known else "the store holds none: load one with roadmap sync"
+        raise ReportError(f"--roadmap: unknown roadmap «{roadmap_id}»; {holds}")
+    if org_id is None:
+        return record, None
+    orgs = (
+        session.execute(
+            select(Milestone.org_id).where(Milestone.roadmap_id == roadmap_id, Milestone.org_id != "").distinct()
+        )
+        .scalars()
+        .all()
+    )
+    if org_id not in orgs:
+        listed = ", ".join(sorted(orgs)[:30]) + (f" and {len(orgs) - 30} more" if len(orgs) > 30 else "")
+        raise ReportError(
+            f"--org: organisation «{org_id}» has no milestones in roadmap {roadmap_id}; "
+            f"its organisations: {listed or 'none (the roadmap is not fanned out to organisations)'}"
+        )
+    org = session.get(Organisation, org_id)
+    return record, org.name if org else org_id
+
+
+def _local_date(moment: datetime | None, zone: str) -> date | None:
+    if moment is None:
+        return None
+    # SQLite hands back naive datetimes; the store writes UTC
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo(zone)).date()
+
+
+def build_audit_report(session: Session, *, roadmap_id: str, org_id: str | None = None, as_of: date) -> AuditReport:
+    """Every milestone of the roadmap (or of one organisation in it) as of a date, with counts and timeline.
+
+    Raises ReportError naming the known roadmaps (or the roadmap's organisations) when the scope is unknown.
+    """
+    record, org_name = _check_scope(session, roadmap_id, org_id)
+    items = {
+        r.number: r
+        for r in session.execute(
+            select(PlanItem.number, PlanItem.title, PlanItem.position).where(PlanItem.roadmap_id == roadmap_id)
+        )
+    }
+    names = {org_id: name for org_id, name in session.execute(select(Organisation.id, Organisation.name))}
+    status = effective_status(as_of)
+    query = (
+        select(
+            Milestone.id, Milestone.item_number, Milestone.org_id, Milestone.occurrence, Milestone.window_start,
+            Milestone.window_end, status.label("status"), Milestone.done_at, Milestone.done_by, Milestone.evidence,
+            Milestone.done_version, Milestone.updated_version, Milestone.retired_version, Milestone.retired_reason,
+            Milestone.timezone,
+        )
+        .join(PlanItem, and_(PlanItem.roadmap_id == Milestone.roadmap_id, PlanItem.number == Milestone.item_number))
+        .where(Milestone.roadmap_id == roadmap_id, *([Milestone.org_id == org_id] if org_id is not None else []))
+        .order_by(Milestone.org_id, PlanItem.position, Milestone.occurrence, Milestone.id)
+    )  # fmt: skip
+    rows: list[AuditRow] = []
+    for m in session.execute(query):
+        done_on = _local_date(m.done_at, m.timezone)
+        outcome, late, note = judge(status=m.status, end=m.window_end, done_on=done_on, as_of=as_of)
+        if m.status == "retired":
+            version = m.retired_version
+            note = f"снято в версии {m.retired_version}: {retired_reason_ru(m.retired_reason)}" + (
+                f"; {note}" if note else ""
+            )
+        elif m.status == "done":
+            # a completion recorded before done_version existed falls back to the version that last touched it
+            version = m.done_version or m.updated_version
+        else:
+            version = record.current_version
+        rows.append(
+            AuditRow(
+                milestone_id=m.id, roadmap_id=roadmap_id, item=m.item_number, title=items[m.item_number].title,
+                org_id=m.org_id, org_name=names.get(m.org_id, m.org_id) if m.org_id else WHOLE_ROADMAP,
+                occurrence=m.occurrence, start=m.window_start, end=m.window_end, status=m.status, done_on=done_on,
+                done_by=m.done_by, evidence=m.evidence, late_days=late, plan_version=version, outcome=outcome,
+                note=note,
+            )
+        )  # fmt: skip
+    # roadmap-level milestones first, then organisations by name; items in plan order within each
+    rows.sort(key=lambda r: (r.org_id != "", r.org_name, r.org_id))
+    counts, per_org = count_rows(rows)
+    versions = [
+        VersionLine(v.version, _local_date(v.loaded_at, record.timezone) or as_of, v.loaded_by, v.note)
+        for v in session.execute(
+            select(RoadmapVersion.version, RoadmapVersion.loaded_at, RoadmapVersion.loaded_by, RoadmapVersion.note)
+            .where(RoadmapVersion.roadmap_id == roadmap_id)
+            .order_by(RoadmapVersion.version)
+        )
+    ]
+    order = sorted(items.values(), key=lambda r: r.position)
+    return AuditReport(
+        roadmap_id=roadmap_id, roadmap_title=record.title,
+        territory=", ".join(filter(None, (record.region, record.municipality))), org_id=org_id, org_name=org_name,
+        as_of=as_of, current_version=record.current_version, versions=versions, rows=rows, counts=counts,
+        per_org=per_org, timeline=build_timeline(rows, items=[(r.number, r.title) for r in order], as_of=as_of),
+    )  # fmt: skip
+
+
+def summary_lines(report: AuditReport) -> list[str]:
+    """The operator's summary on the terminal (the CLI's language is English, like `roadmap status`)."""
+    c = report.counts
+    scope = f"{report.roadmap_id}" + (f" / {report.org_id}" if report.org_id else "")
+    return [
+        f"{scope} as of {report.as_of.isoformat()}: {c.total} milestones",
+        f"  done on time {c.done_on_time}, done late {c.done_late}, overdue {c.overdue}, due {c.due}, "
+        f"planned {c.planned}, waiting for a date {c.waiting}, retired {c.retired}",
+    ]
+
+
+# -- rendering ----------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _env() -> Environment:
+    env = Environment(
+        loader=PackageLoader("notifications", "templates"),
+        undefined=StrictUndefined,
+        # the templates are named *.html.j2: name that ending, or Jinja would not escape them
+        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=False),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["ru_date"] = lambda d: format_date(d) if d else EMPTY
+    env.filters["md"] = _md_cell
+    env.globals["status_ru"] = STATUS_RU
+    return env
+
+
+def _md_cell(text: object) -> str:
+    # a pipe or a line break inside a cell would end the Markdown table's cell or row
+    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def render_html(report: AuditReport) -> str:
+    """The report as one self-contained HTML page (inline CSS and SVG; no scripts, nothing fetched)."""
+    return _env().get_template("report_audit.html.j2").render(r=report, t=report.timeline)
+
+
+def render_markdown(report: AuditReport, *, limit: int | None = None, full_report: str | None = None) -> str:
+    """The summary and the table in Markdown; `limit` keeps the first rows (the Prefect artifact)."""
+    rows = report.rows if limit is None else report.rows[:limit]
+    more = len(report.rows) - len(rows)
+    more_text = f"{more} {plural(more, 'строка', 'строки', 'строк')}"
+    return (
+        _env()
+        .get_template("report_audit.md.j2")
+        .render(r=report, rows=rows, more=more, more_text=more_text, full_report=full_report)
+    )
+
+
+WIDTHS = {"Мероприятие": 60, "Основание (документ)": 40, "Примечание": 40, "Организация": 36}
+
+
+def render_xlsx(report: AuditReport) -> bytes:
+    """The report as a workbook: the milestones (frozen header, filters, real dates) and «Сводка»."""
+    from openpyxl import Workbook  # type: ignore[import-untyped]
+    from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
+    from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-untyped]
+    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+
+    # write-only mode streams rows to the file, so a region's hundred thousand rows stay cheap
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Вехи")
+    bold, head_fill = Font(bold=True), PatternFill("solid", fgColor="DDE5F0")
+    wrap = Alignment(wrap_text=True, vertical="top")
+    table = [row.values() for row in report.rows]
+    for i, name in enumerate(COLUMNS, start=1):
+        longest = max((len(str(row[i - 1])) for row in table if row[i - 1] is not None), default=0)
+        fixed = 12 if name.startswith(("Начало", "Окончание", "Дата")) else None
+        ws.column_dimensions[get_column_letter(i)].width = fixed or min(
+            max(len(name), longest) + 2, WIDTHS.get(name, 24)
+        )
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(report.rows) + 1}"
+    header = []
+    for name in COLUMNS:
+        cell = WriteOnlyCell(ws, value=name)
+        cell.font, cell.fill, cell.alignment = bold, head_fill, wrap
+        header.append(cell)
+    ws.append(header)
+    for values in table:
+        cells = []
+        for value in values:
+            cell = WriteOnlyCell(ws, value=value)
+            if isinstance(value, date):
+                cell.number_format = "DD.MM.YYYY"
+            elif isinstance(value, str) and len(value) > 30:
+                cell.alignment = wrap
+            cells.append(cell)
+        ws.append(cells)
+
+    summary = wb.create_sheet("Сводка")
+    summary.column_dimensions["A"].width = 60
+    for col in "BCDEFGHI":
+        summary.column_dimensions[col].width = 14
+    title = WriteOnlyCell(summary, value="Отчёт об исполнении дорожной карты")
+    title.font = Font(bold=True, size=13)
+    summary.append([title])
+    summary.append(["Дорожная карта", f"{report.roadmap_id}: {report.roadmap_title}"])
+    summary.append(["Территория", report.territory])
+    summary.append(["Организации", report.scope])
+    as_of = WriteOnlyCell(summary, value=report.as_of)
+    as_of.number_format = "DD.MM.YYYY"
+    summary.append(["По состоянию на", as_of])
+    summary.append(["Текущая версия плана", report.current_version])
+    summary.append([])
+    for label, n in report.counts.items():
+        summary.append([label, n])
+    summary.append([])
+    heading = [WriteOnlyCell(summary, value=v) for v in ["Организация", *(label for label, _ in report.counts.items())]]
+    for cell in heading:
+        cell.font, cell.alignment = bold, wrap
+    summary.append(heading)
+    for org, counts in report.per_org:
+        summary.append([org, *(n for _, n in counts.items())])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def render(report: AuditReport, fmt: Format) -> bytes:
+    """The report in one of FORMATS, as the bytes of the file."""
+    if fmt == "html":
+        return render_html(report).encode("utf-8")
+    if fmt == "md":
+        return render_markdown(report).encode("utf-8")
+    if fmt == "xlsx":
+        return render_xlsx(report)
+    raise ValueError(f"format must be one of {', '.join(FORMATS)}, found «{fmt}»")
+
+
+def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Write through a temporary file in the same folder renamed into place: all of the file or none of it."""
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(temp, 0o644)  # mkstemp makes the file private; a report is meant to be passed on
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def write_report(report: AuditReport, *, fmt: Format, path: str | Path) -> Path:
+    """Render the report and write it to `path` atomically; returns the path written."""
+    target = Path(path)
+    data = render(report, fmt)
+    write_atomically(target, lambda f: f.write(data))
+    return target
+
+
+def format_for(path: str | Path, fmt: str | None) -> Format:
+    """The format asked for, or the one the output file's suffix names; ValueError when neither says."""
+    if fmt is None:
+        fmt = SUFFIXES.get(Path(path).suffix.lower())
+        if fmt is None:
+            raise ValueError(f"--format: say html, xlsx or md (the file name «{Path(path).name}» does not tell)")
+    if fmt not in FORMATS:
+        raise ValueError(f"--format: expected html, xlsx or md, found «{fmt}»")
+    return fmt  # type: ignore[return-value]
+
+
+def artifact_key(report: AuditReport) -> str:
+    """A Prefect artifact key (lowercase letters, digits, dashes) naming the roadmap and organisation."""
+    raw = f"audit-{report.roadmap_id}" + (f"-{report.org_id}" if report.org_id else "")
+    return "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in raw.lower())
