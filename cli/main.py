@@ -16,7 +16,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import typer
 
 from cli import audit, demo, render, store, sweep
+from cli.monitor import register as register_monitoring
 from cli.registry import orgs_app, parties_app
+from cli.report import report_app
 from models.deadline import DeadlineError, Period, parse_deadline
 from models.loader import PlanError, find_plans, load_plan
 from models.schema import plan_schema
@@ -170,6 +172,8 @@ store.register(app)
 sweep.register(app)
 demo.register(app)
 audit.register(app)
+register_monitoring(app)
+app.add_typer(report_app, name="report")
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(parties_app, name="parties")
 

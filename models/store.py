@@ -241,3 +241,103 @@ class Completion(SQLModel, table=True):
     reopened_at: datetime | None = None
     reopened_by: str | None = Field(default=None, max_length=200)
     reopen_reason: str | None = Field(default=None, sa_column=Column(Text))
+
+
+# -- monitoring: submitted figures and yearly snapshots --------------------------------------------
+
+
+class IndicatorLoad(SQLModel, table=True):
+    """One file of submitted figures as loaded: who, when, which file, what it changed."""
+
+    __tablename__ = "indicator_load"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=500)
+    sha256: str = Field(max_length=64)
+    loaded_at: datetime
+    loaded_by: str = Field(max_length=200)
+    roadmaps: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    added: int = 0
+    superseded: int = 0
+    unchanged: int = 0
+
+
+class IndicatorValue(SQLModel, table=True):
+    """One submitted figure: a roadmap's indicator, item target or criterion, for a year and an organisation.
+
+    `org_id` '' is the roadmap's whole territory; a УО's figure stands for its municipality (`level`).
+    A later load of the same (roadmap, kind, key, year, org) supersedes the row (`superseded_at`,
+    `superseded_by_load`); rows are never updated otherwise and never deleted.
+    """
+
+    __tablename__ = "indicator_value"
+    __table_args__ = (
+        Index("ix_indicator_value_current", "roadmap_id", "year", "superseded_at"),
+        Index("ix_indicator_value_key", "roadmap_id", "kind", "key", "year", "org_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    load_id: int = Field(foreign_key="indicator_load.id", index=True)
+    line: int = Field(description="the line of the file it came from")
+    roadmap_id: str = Field(max_length=100)
+    kind: str = Field(max_length=10, description="indicator, item or criterion")
+    key: str = Field(max_length=100, description="indicator id, item number or criterion id")
+    year: int
+    org_id: str = Field(default="", max_length=100)
+    level: str = Field(max_length=20, description="organisation, municipality or region")
+    municipality: str = Field(default="", max_length=200, description="'' for a region-level figure")
+    numerator: float | None = None
+    denominator: float | None = None
+    value: float | None = None
+    answer: str | None = Field(default=None, max_length=200, description="a categorical criterion's level")
+    source: str | None = Field(default=None, sa_column=Column(Text))
+    submitted_by: str = Field(max_length=200)
+    superseded_at: datetime | None = None
+    superseded_by_load: int | None = Field(default=None, foreign_key="indicator_load.id")
+
+
+class MonitoringSnapshot(SQLModel, table=True):
+    """One run of the yearly monitoring of a roadmap; a re-run adds a snapshot, never overwrites one.
+
+    The figures it used are those of `load_ids` current at `taken_at` (superseded later or not).
+    """
+
+    __tablename__ = "monitoring_snapshot"
+    __table_args__ = (Index("ix_monitoring_snapshot_roadmap_year", "roadmap_id", "year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    roadmap_id: str = Field(foreign_key="roadmap.id", max_length=100)
+    year: int
+    taken_at: datetime
+    taken_by: str = Field(max_length=200)
+    plan_version: int
+    load_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    summary: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class MonitoringResult(SQLModel, table=True):
+    """One measure at one level and scope in a snapshot: target, actual, where it came from, the verdict."""
+
+    __tablename__ = "monitoring_result"
+
+    id: int | None = Field(default=None, primary_key=True)
+    snapshot_id: int = Field(foreign_key="monitoring_snapshot.id", index=True)
+    kind: str = Field(max_length=10, description="indicator, item or criterion")
+    key: str = Field(max_length=100)
+    name: str = Field(sa_column=Column(Text, nullable=False))
+    unit: str = Field(max_length=20)
+    level: str = Field(max_length=20, description="region, municipality or organisation")
+    scope: str = Field(max_length=200, description="region or municipality name, or organisation id")
+    scope_name: str = Field(sa_column=Column(Text, nullable=False))
+    target: float | None = None
+    actual: float | None = None
+    numerator: float | None = None
+    denominator: float | None = None
+    computed: float | None = None
+    submitted: float | None = None
+    basis: str = Field(default="", max_length=20, description="what actual is: submitted, rolled-up, computed")
+    verdict: str = Field(max_length=20)
+    verdict_text: str = Field(sa_column=Column(Text, nullable=False))
+    deviation: float | None = Field(default=None, description="actual - target, in the measure's unit")
+    score: str | None = Field(default=None, max_length=200, description="a criterion's level on its scale")
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -3,7 +3,8 @@
 # .ci/run does. Exits non-zero on any failure, and also when no test ran (pytest's exit 5).
 # The store tests run on SQLite and on PostgreSQL: scripts/pg.sh provides the database (installing
 # and starting a local server when run as root) unless ROADMAP_TEST_PG_URL already names one. In CI
-# (CI=true) a missing PostgreSQL is an error rather than a reason to skip those tests.
+# (CI=true) a missing PostgreSQL is an error rather than a reason to skip those tests; so is a missing
+# chromium for the browser test of the HTML report (installed below when running as root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -15,6 +16,19 @@ fi
 if [ "${CI:-}" = "true" ] && [ -z "${ROADMAP_TEST_PG_URL:-}" ]; then
   echo "error: CI runs the store tests on PostgreSQL too, but there is none: run as root, or set ROADMAP_TEST_PG_URL" >&2
   exit 1
+fi
+# The HTML audit report is checked in a real headless browser: Debian's chromium, installed here
+# when missing and running as root (about 20 s). Without it that test is skipped, or fails in CI.
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  apt_log="$(mktemp)"
+  if apt-get update -q >>"$apt_log" 2>&1 \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >>"$apt_log" 2>&1; then
+    rm -f "$apt_log"
+  else
+    tail -n 20 "$apt_log" >&2
+    rm -f "$apt_log"
+    echo "warning: chromium could not be installed (see above): the browser test will be skipped" >&2
+  fi
 fi
 export PREFECT_SERVER_ANALYTICS_ENABLED=false
 set +e

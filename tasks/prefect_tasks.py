@@ -68,3 +68,30 @@ def local_dates_task(engine: Engine, now: datetime) -> dict[str, date]:
     """Today's date in every time zone the store's milestones use."""
     with session_scope(engine) as session:
         return local_dates(session, now=now)
+
+
+# -- the audit report ----------------------------------------------------------------------------------
+# (imported here rather than at the top so this section stays one block that merges cleanly)
+from tasks.report_audit import (  # noqa: E402
+    AuditReport,
+    artifact_key,
+    build_audit_report,
+    render_markdown,
+    roadmap_today,
+    write_report,
+)
+
+build_audit_report_task = task(build_audit_report, name="build-audit-report", cache_policy=NO_CACHE)
+write_audit_report_task = task(write_report, name="write-audit-report", cache_policy=NO_CACHE)
+roadmap_today_task = task(roadmap_today, name="roadmap-today", cache_policy=NO_CACHE)
+ARTIFACT_ROWS = 50  # the artifact is a summary to glance at; the file holds every row
+
+
+@task(name="publish-audit-summary", cache_policy=NO_CACHE)
+def publish_audit_summary(report: AuditReport, path: str | None = None) -> None:
+    """The report's summary and its first rows as a Prefect markdown artifact."""
+    create_markdown_artifact(
+        key=artifact_key(report),
+        markdown=render_markdown(report, limit=ARTIFACT_ROWS, full_report=path),
+        description=f"Audit report of {report.roadmap_id} as of {report.as_of.isoformat()}",
+    )

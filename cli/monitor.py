@@ -1,0 +1,143 @@
+"""Monitoring commands: `roadmap indicators load|list` and `roadmap monitor` (a thin face over tasks and flows).
+
+Exit codes: 0 success; 2 bad input (a missing or unreadable file, a refused CSV, an unknown roadmap, a
+year outside the plan, a bad option), with every problem on stderr and nothing written.
+`register(app)` adds the commands to the `roadmap` application.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+
+from cli.registry import (
+    ByOption,
+    DbOption,
+    DryRunOption,
+    FormatOption,
+    _engine,
+    _fail,
+    _group,
+    _print,
+    _read,
+    _refuse,
+)
+from cli.runner import actor, quiet_prefect, run_flow, store_url
+from models.db import StoreError, session_scope
+from models.settings import SettingsError
+from tasks.indicators import VALUE_COLUMNS, list_values, load_values, parse_values_csv, registry_orgs
+from tasks.monitoring import MonitoringError
+from tasks.registry import RegistryError
+from tasks.sweep import active_roadmaps
+
+indicators_app = _group(
+    "Submitted figures: indicator values, item counts and criteria answers per year and organisation."
+)
+
+
+@indicators_app.command("load")
+def indicators_load(
+    file: Annotated[Path, typer.Argument(help="the CSV file (UTF-8, ',' or ';' between cells)")],
+    db: DbOption = None,
+    dry_run: DryRunOption = False,
+    by: ByOption = None,
+) -> None:
+    """Load submitted figures from CSV; a figure for the same roadmap, indicator, year and org supersedes the last.
+
+    Header: roadmap,indicator,year,org,numerator,denominator,value,source,submitted_by. `indicator` is
+    a plan indicator id, item:NUMBER for an item's target or criterion:ID; `org` an organisation of
+    the registry (a УО stands for its municipality; empty = the whole territory). A share takes
+    numerator and denominator, a count or a criterion's answer takes value; «12,5» is accepted. A
+    file with any bad row is refused whole, each problem as FILE:LINE: COLUMN: MESSAGE (exit 2).
+    Superseded figures stay in the history.
+
+    Example: roadmap indicators load roadmaps/registry/tomsk-indicators.csv
+    """
+    text, digest = _read(file)
+    try:
+        who = actor(by)
+    except SettingsError as exc:
+        raise _fail(f"error: {exc}") from None
+    engine = _engine(db)
+    try:
+        with session_scope(engine) as session:
+            plans = {plan.id: plan for plan in active_roadmaps(session)}
+            try:
+                rows = parse_values_csv(text, source=str(file), plans=plans, orgs=registry_orgs(session))
+            except RegistryError as exc:
+                raise _refuse(file, exc) from None
+            report = load_values(session, rows, actor=who, now=datetime.now(UTC), source=str(file), sha256=digest,
+                                 dry_run=dry_run)  # fmt: skip
+    finally:
+        engine.dispose()
+    for line in report.lines():
+        typer.echo(line)
+
+
+@indicators_app.command("list")
+def indicators_list(
+    roadmap: Annotated[str | None, typer.Option("--roadmap", help="only this roadmap id")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="only this year")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="also superseded figures, with their loads")] = False,
+    format: FormatOption = "table",
+    db: DbOption = None,
+) -> None:
+    """List the current submitted figures by roadmap, year, indicator and organisation.
+
+    CSV has the load header, so a listing can be corrected and loaded back; JSON is an array of
+    {"roadmap", "indicator", "year", "org", "numerator", "denominator", "value", "source",
+    "submitted_by"} (with --all also "load", "superseded_at", "superseded_by_load").
+
+    Example: roadmap indicators list --roadmap tomsk-2020-2024 --year 2021 --format csv
+    """
+    engine = _engine(db)
+    with session_scope(engine, readonly=True) as session:
+        rows = list_values(session, roadmap=roadmap, year=year, include_superseded=all_)
+    engine.dispose()
+    columns = VALUE_COLUMNS + (("load", "superseded_at", "superseded_by_load") if all_ else ())
+    _print(rows, columns, format, empty="(no figures match)")
+
+
+def monitor(
+    roadmap: Annotated[str, typer.Option("--roadmap", help="the roadmap id, e.g. orenburg-2021-2024")],
+    year: Annotated[
+        int | None, typer.Option("--year", help="the year (default: this year in the roadmap's zone)")
+    ] = None,
+    db: DbOption = None,
+    by: Annotated[str | None, typer.Option("--by", help="who runs it (default ROADMAP_ACTOR or the OS user)")] = None,
+    format: Annotated[Literal["text", "json"], typer.Option("--format", help="text or json")] = "text",
+) -> None:
+    """Run the yearly monitoring once: actual against target per indicator and level, criteria on their scales.
+
+    Records a new snapshot (earlier ones are kept) and prints its headline: выполнен, в пределах
+    допуска, не выполнен на N п.п. / %, нет данных; computed figures (done milestones) beside
+    submitted ones where they differ. Runs the monitor Prefect flow once (ephemeral API).
+
+    Example: roadmap monitor --roadmap orenburg-2021-2024 --year 2021
+    """
+    try:
+        url = store_url(db)
+        who = actor(by)
+    except SettingsError as exc:
+        raise _fail(f"error: {exc}") from None
+    quiet_prefect()
+    from flows.monitor import monitor as monitor_flow
+
+    try:
+        result = run_flow(monitor_flow, roadmap=roadmap, year=year, db=url, actor=who)
+    except (StoreError, MonitoringError) as exc:
+        raise _fail(f"error: {exc}") from None
+    if format == "json":
+        typer.echo(json.dumps(result["summary"], ensure_ascii=False, indent=2, default=str))
+    else:
+        typer.echo("\n".join(result["lines"]))
+
+
+def register(app: typer.Typer) -> None:
+    """Add `indicators load|list` and `monitor` to the application."""
+    app.add_typer(indicators_app, name="indicators")
+    app.command()(monitor)
