@@ -13,9 +13,10 @@ from datetime import date
 from functools import lru_cache
 from itertools import groupby
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 
 from models.ru import format_date, format_window, plural
+from notifications.templating import make_environment
 
 KIND_ORDER = ("escalation", "lapse", "overdue", "before", "check-in", "moved", "waiting")
 KIND_TITLES = {
@@ -76,16 +77,7 @@ def days_words(end: date | None, today: date) -> str:
 
 @lru_cache(maxsize=1)
 def _env() -> Environment:
-    env = Environment(
-        loader=PackageLoader("notifications", "templates"),
-        undefined=StrictUndefined,
-        # the templates are named *.html.j2: escape them (names, evidence and titles come from files)
-        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=False),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["ru_date"] = lambda d: format_date(d) if d else "—"
+    env = make_environment()
     env.globals["format_window"] = format_window
     env.globals["days_words"] = days_words
     return env

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import BinaryIO, Literal
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 from sqlalchemy import and_, select
 from sqlmodel import Session
 
-from models.ru import format_date, plural
+from models.ru import plural
 from models.store import Milestone, Organisation, PlanItem, RoadmapRecord, RoadmapVersion
 from models.views import (
     COLUMNS,
@@ -37,6 +37,7 @@ from models.views import (
     judge,
     retired_reason_ru,
 )
+from notifications.templating import make_environment
 from tasks.status import effective_status
 
 Format = Literal["html", "xlsx", "md"]
@@ -172,16 +173,7 @@ def summary_lines(report: AuditReport) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _env() -> Environment:
-    env = Environment(
-        loader=PackageLoader("notifications", "templates"),
-        undefined=StrictUndefined,
-        # the templates are named *.html.j2: name that ending, or Jinja would not escape them
-        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=False),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["ru_date"] = lambda d: format_date(d) if d else EMPTY
+    env = make_environment(empty_date=EMPTY)
     env.filters["md"] = _md_cell
     env.globals["status_ru"] = STATUS_RU
     return env

@@ -1,0 +1,25 @@
+"""The one Jinja2 setup for everything officials read: messages and reports, in Russian."""
+
+from __future__ import annotations
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from models.ru import format_date
+
+
+def make_environment(*, empty_date: str = "—") -> Environment:
+    """A fresh environment over notifications/templates with the shared settings and the `ru_date` filter.
+
+    Undefined names are errors; HTML templates (named *.html.j2) are escaped, because names, titles
+    and evidence come from files. Callers add their own filters and globals.
+    """
+    env = Environment(
+        loader=PackageLoader("notifications", "templates"),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=False),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["ru_date"] = lambda d: format_date(d) if d else empty_date
+    return env
