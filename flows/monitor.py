@@ -10,26 +10,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from prefect import flow, task
-from prefect.artifacts import create_markdown_artifact
-from prefect.cache_policies import NO_CACHE
+from prefect import flow
 
 from models.db import open_store, session_scope
 from models.settings import get_settings
-from tasks.snapshots import summary_markdown, take_snapshot
-
-# the task wrappers live here rather than in tasks/prefect_tasks.py only to keep this change apart
-# from concurrent work on that module; they are the same thin wrappers
-take_snapshot_task = task(name="take-monitoring-snapshot", cache_policy=NO_CACHE)(take_snapshot)
-
-
-@task(name="publish-monitoring-summary", cache_policy=NO_CACHE)
-def publish_monitoring_summary(summary: dict[str, Any]) -> None:
-    create_markdown_artifact(
-        key=f"monitor-{summary['roadmap']}-{summary['year']}".lower().replace("_", "-"),
-        markdown=summary_markdown(summary),
-        description=f"Monitoring of {summary['roadmap']} for {summary['year']}",
-    )
+from tasks.prefect_tasks import publish_monitoring_summary, take_snapshot_task
 
 
 def _run_name() -> str:

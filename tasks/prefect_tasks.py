@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
@@ -18,6 +19,16 @@ from models.db import session_scope
 from models.loader import load_plan
 from models.plan import Roadmap
 from tasks.dispatch import dispatch
+from tasks.report_audit import (
+    AuditReport,
+    artifact_key,
+    build_audit_report,
+    render_markdown,
+    roadmap_today,
+    write_report,
+)
+from tasks.snapshots import summary_markdown as monitoring_markdown
+from tasks.snapshots import take_snapshot
 from tasks.status import local_dates
 from tasks.sweep import active_roadmaps, decide_reminders
 from tasks.sync import SyncReport, summary_markdown, sync_plan
@@ -71,15 +82,6 @@ def local_dates_task(engine: Engine, now: datetime) -> dict[str, date]:
 
 
 # -- the audit report ----------------------------------------------------------------------------------
-# (imported here rather than at the top so this section stays one block that merges cleanly)
-from tasks.report_audit import (  # noqa: E402
-    AuditReport,
-    artifact_key,
-    build_audit_report,
-    render_markdown,
-    roadmap_today,
-    write_report,
-)
 
 build_audit_report_task = task(build_audit_report, name="build-audit-report", cache_policy=NO_CACHE)
 write_audit_report_task = task(write_report, name="write-audit-report", cache_policy=NO_CACHE)
@@ -94,4 +96,18 @@ def publish_audit_summary(report: AuditReport, path: str | None = None) -> None:
         key=artifact_key(report),
         markdown=render_markdown(report, limit=ARTIFACT_ROWS, full_report=path),
         description=f"Audit report of {report.roadmap_id} as of {report.as_of.isoformat()}",
+    )
+
+
+# -- the yearly monitoring -----------------------------------------------------------------------------
+
+take_snapshot_task = task(take_snapshot, name="take-monitoring-snapshot", cache_policy=NO_CACHE)
+
+
+@task(name="publish-monitoring-summary", cache_policy=NO_CACHE)
+def publish_monitoring_summary(summary: dict[str, Any]) -> None:
+    create_markdown_artifact(
+        key=f"monitor-{summary['roadmap']}-{summary['year']}".lower().replace("_", "-"),
+        markdown=monitoring_markdown(summary),
+        description=f"Monitoring of {summary['roadmap']} for {summary['year']}",
     )
