@@ -1,4 +1,4 @@
-"""Report commands: `roadmap report audit` (HTML, XLSX or Markdown for officials and auditors)."""
+"""Report commands: `roadmap report audit` and `roadmap report monitoring` (HTML, XLSX or Markdown, in Russian)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ import typer
 
 from cli.store import DbOption, _engine, _fail, _parse_date
 from models.db import session_scope
+from tasks import render_monitoring, report_monitoring
 from tasks.report_audit import ReportError, build_audit_report, format_for, roadmap_today, summary_lines, write_report
 
 report_app = typer.Typer(
-    help="Reports for officials and auditors, in Russian: what was done, by whom, when, on what evidence.",
+    help="Reports for officials and auditors, in Russian: what was done and on what evidence (audit), how far the "
+    "year's indicators got (monitoring).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -81,4 +83,55 @@ def audit(
         raise _fail(f"-o: cannot write «{output}»: {exc.strerror or exc}") from None
     typer.echo(f"wrote {path} ({fmt}, {len(report.rows)} milestones)")
     for line in summary_lines(report):
+        typer.echo(line)
+
+
+@report_app.command("monitoring")
+def monitoring(
+    roadmap: Annotated[str, typer.Option("--roadmap", help="the roadmap id (see roadmap info)")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="the file to write (replaced whole, atomically)")],
+    year: Annotated[int | None, typer.Option("--year", help="the year monitored (its latest snapshot)")] = None,
+    format: Annotated[
+        str | None, typer.Option("--format", "-f", help="html, xlsx or md (default: from the file's suffix)")
+    ] = None,
+    snapshot: Annotated[
+        int | None, typer.Option("--snapshot", help="an earlier snapshot by id instead of the year's latest")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Write the monitoring report of a roadmap for a year (HTML, XLSX or Markdown, in Russian) to a file.
+
+    Reads the year's latest monitoring snapshot (recorded by `roadmap monitor`): the indicators and
+    item targets with target, actual, deviation and verdict for the territory and each municipality
+    and organisation; the trend over the plan's years as a chart of target against actual; who is
+    furthest behind; who has not submitted which figures; the criteria on their scales. HTML is one
+    self-contained page with SVG charts; XLSX has a sheet per table and a line chart per measure.
+    The file is written whole or not at all. Exit 2 on an unknown roadmap, a year without a snapshot
+    (the command that records one is named), a bad option or an output path that cannot be written.
+
+    Example: roadmap report monitoring --roadmap orenburg-2021-2024 --year 2021 -o monitoring-2021.html
+    """
+    if year is None and snapshot is None:
+        raise _fail("--year: say which year's monitoring to report (or --snapshot N for one snapshot)")
+    _check_output(output)
+    try:
+        fmt = format_for(output, format)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    engine = _engine(db)
+    try:
+        with session_scope(engine, readonly=True) as session:
+            report = report_monitoring.build_monitoring_report(
+                session, roadmap_id=roadmap, year=year, snapshot_id=snapshot
+            )
+    except ReportError as exc:
+        raise _fail(f"error: {exc}") from None
+    finally:
+        engine.dispose()
+    try:
+        path = render_monitoring.write_report(report, fmt=fmt, path=output)
+    except OSError as exc:
+        raise _fail(f"-o: cannot write «{output}»: {exc.strerror or exc}") from None
+    typer.echo(f"wrote {path} ({fmt}, snapshot {report.snapshot_id})")
+    for line in report_monitoring.summary_lines(report):
         typer.echo(line)

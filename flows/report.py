@@ -1,7 +1,8 @@
-"""Flow: the audit report (the operator's "show the auditor what was done" action).
+"""Flows: the reports an operator sends on.
 
-Builds the report of one roadmap (optionally one organisation) as of a date, writes it as HTML, XLSX
-or Markdown, and publishes the same summary as a Prefect markdown artifact.
+`report-audit` ("show the auditor what was done"): one roadmap (optionally one organisation) as of a
+date. `report-monitoring` ("send on the year's monitoring"): the latest snapshot of a roadmap and year.
+Each writes HTML, XLSX or Markdown atomically and publishes its summary as a Prefect markdown artifact.
 """
 
 from __future__ import annotations
@@ -15,11 +16,15 @@ from models.db import open_store, session_scope
 from models.settings import get_settings
 from tasks.prefect_tasks import (
     build_audit_report_task,
+    build_monitoring_report_task,
     publish_audit_summary,
+    publish_monitoring_report,
     roadmap_today_task,
     write_audit_report_task,
+    write_monitoring_report_task,
 )
 from tasks.report_audit import Format, summary_lines
+from tasks.report_monitoring import summary_lines as monitoring_lines
 
 
 def _run_name() -> str:
@@ -58,3 +63,34 @@ def report_audit(
     path = write_audit_report_task(report, fmt=format, path=output)
     publish_audit_summary(report, str(path))
     return {"report": report, "path": str(path), "lines": summary_lines(report)}
+
+
+def _monitoring_run_name() -> str:
+    from prefect.runtime import flow_run
+
+    params = flow_run.parameters
+    which = f"snapshot {params['snapshot']}" if params.get("snapshot") else str(params.get("year"))
+    return f"monitoring report {params.get('roadmap')} {which}"
+
+
+@flow(name="report-monitoring", flow_run_name=_monitoring_run_name, validate_parameters=False)
+def report_monitoring(
+    roadmap: str,
+    output: str,
+    year: int | None = None,
+    format: Format = "html",
+    snapshot: int | None = None,
+    db: str | None = None,
+) -> dict[str, Any]:
+    """Build the monitoring report of the latest snapshot of `roadmap` for `year` (or of `snapshot`), write it
+    to `output` atomically and publish its headline as an artifact. Raises ReportError when there is no
+    snapshot (run the monitor flow first)."""
+    engine = open_store(db or get_settings().db_url)
+    try:
+        with session_scope(engine, readonly=True) as session:
+            report = build_monitoring_report_task(session, roadmap_id=roadmap, year=year, snapshot_id=snapshot)
+    finally:
+        engine.dispose()
+    path = write_monitoring_report_task(report, fmt=format, path=output)
+    publish_monitoring_report(report, str(path))
+    return {"report": report, "path": str(path), "lines": monitoring_lines(report)}

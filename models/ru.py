@@ -50,3 +50,9 @@ def plural(n: int, one: str, few: str, many: str) -> str:
     if 2 <= n10 <= 4 and not 12 <= n100 <= 14:
         return few
     return many
+
+
+def ru_number(value: float, digits: int = 2) -> str:
+    """12,5 · 20 · 0,33: rounded, trailing zeros dropped, a decimal comma."""
+    text = f"{round(value, digits):.{digits}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text.replace(".", ",")

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from models.plan import Roadmap, Scale, Tolerance
+from models.ru import ru_number
 
 ITEM_PREFIX, CRITERION_PREFIX = "item:", "criterion:"
 Kind = Literal["indicator", "item", "criterion"]
@@ -112,12 +113,6 @@ class Judgement:
     verdict: Verdict
     deviation: float | None  # actual - target, in the measure's unit (points for a share)
     text: str
-
-
-def ru_number(value: float, digits: int = 2) -> str:
-    """12,5 · 20 · 0,33: rounded, trailing zeros dropped, a decimal comma."""
-    text = f"{round(value, digits):.{digits}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text.replace(".", ",")
 
 
 def allowance(target: float, tolerance: Tolerance | None) -> float:

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from models.db import session_scope
 from models.loader import load_plan
 from models.plan import Roadmap
+from tasks import render_monitoring, report_monitoring
 from tasks.dispatch import dispatch
 from tasks.report_audit import (
     AuditReport,
@@ -110,4 +111,23 @@ def publish_monitoring_summary(summary: dict[str, Any]) -> None:
         key=f"monitor-{summary['roadmap']}-{summary['year']}".lower().replace("_", "-"),
         markdown=monitoring_markdown(summary),
         description=f"Monitoring of {summary['roadmap']} for {summary['year']}",
+    )
+
+
+# -- the monitoring report -----------------------------------------------------------------------------
+
+build_monitoring_report_task = task(
+    report_monitoring.build_monitoring_report, name="build-monitoring-report", cache_policy=NO_CACHE
+)
+write_monitoring_report_task = task(render_monitoring.write_report, name="write-monitoring-report",
+                                    cache_policy=NO_CACHE)  # fmt: skip
+
+
+@task(name="publish-monitoring-report", cache_policy=NO_CACHE)
+def publish_monitoring_report(report: report_monitoring.MonitoringReport, path: str | None = None) -> None:
+    """The report's headline tables and its first rows per level as a Prefect markdown artifact."""
+    create_markdown_artifact(
+        key=render_monitoring.artifact_key(report),
+        markdown=render_monitoring.render_markdown(report, limit=ARTIFACT_ROWS, full_report=path),
+        description=f"Monitoring report of {report.roadmap_id} for {report.year} (snapshot {report.snapshot_id})",
     )
