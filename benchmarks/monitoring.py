@@ -114,8 +114,10 @@ def main() -> None:
         naive_s, n = timed(f"naive: one query per organisation and measure ({sample} orgs)",
                            lambda: naive_figures(session, plan, [o for o, _ in org_ids[:sample]]))  # fmt: skip
     per_org_naive = naive_s / sample
-    print(f"  naive reads {n} figures for {sample} orgs; for all {len(org_ids)} it would take "
-          f"{per_org_naive * len(org_ids):.1f} s, {per_org_naive * len(org_ids) / snap_s:.0f}x the whole snapshot")
+    print(
+        f"  naive reads {n} figures for {sample} orgs; for all {len(org_ids)} it would take "
+        f"{per_org_naive * len(org_ids):.1f} s, {per_org_naive * len(org_ids) / snap_s:.0f}x the whole snapshot"
+    )
 
     print("monitoring report")
     with session_scope(engine, readonly=True) as session:

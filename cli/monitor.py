@@ -110,12 +110,18 @@ def monitor(
     db: DbOption = None,
     by: Annotated[str | None, typer.Option("--by", help="who runs it (default ROADMAP_ACTOR or the OS user)")] = None,
     format: Annotated[Literal["text", "json"], typer.Option("--format", help="text or json")] = "text",
+    no_notify: Annotated[
+        bool, typer.Option("--no-notify", help="queue and send no notice to the operator and the coordinators")
+    ] = False,
 ) -> None:
     """Run the yearly monitoring once: actual against target per indicator and level, criteria on their scales.
 
     Records a new snapshot (earlier ones are kept) and prints its headline: выполнен, в пределах
     допуска, не выполнен на N п.п. / %, нет данных; computed figures (done milestones) beside
-    submitted ones where they differ. Runs the monitor Prefect flow once (ephemeral API).
+    submitted ones where they differ. Then sends the headline, in Russian, to the roadmap's operator
+    and the municipal coordinators (the УО of the territory) through ROADMAP_SMTP_URL or their apprise
+    URLs; a failed send stays in `roadmap outbox` and the daily sweep retries it. Runs the monitor
+    Prefect flow once (ephemeral API).
 
     Example: roadmap monitor --roadmap orenburg-2021-2024 --year 2021
     """
@@ -128,11 +134,13 @@ def monitor(
     from flows.monitor import monitor as monitor_flow
 
     try:
-        result = run_flow(monitor_flow, roadmap=roadmap, year=year, db=url, actor=who)
+        result = run_flow(monitor_flow, roadmap=roadmap, year=year, db=url, actor=who, notify=not no_notify)
     except (StoreError, MonitoringError) as exc:
         raise _fail(f"error: {exc}") from None
     if format == "json":
         typer.echo(json.dumps(result["summary"], ensure_ascii=False, indent=2, default=str))
+        if result["notice"] is not None:  # stdout stays one JSON document; what the notice did goes to stderr
+            typer.echo("\n".join(result["notice"].lines() + result["dispatch"].lines()), err=True)
     else:
         typer.echo("\n".join(result["lines"]))
 

@@ -1,20 +1,30 @@
 """Flow: the yearly monitoring (the operator's "how far did we get this year" action, run on a schedule).
 
 One coarse task per roadmap-year evaluates every indicator, item target and criterion at every level
-in a few set-based queries and records a snapshot; a second publishes the headline as a markdown
-artifact. `year=None` (the scheduled runs) is the current year in the roadmap's time zone.
+in a few set-based queries and records a snapshot; in the same transaction a second queues the notice
+with the headline for the operator and the municipal coordinators (tasks/notices.py); a third publishes
+the headline as a markdown artifact; then the notices are sent. A failed send does not fail the run:
+the rows stay `failed` in the outbox and the daily sweep retries them. `year=None` (the scheduled runs)
+is the current year in the roadmap's time zone.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from prefect import flow
 
 from models.db import open_store, session_scope
 from models.settings import get_settings
-from tasks.prefect_tasks import publish_monitoring_summary, take_snapshot_task
+from notifications.dispatch import AppriseNotifier, RecordingNotifier, RoutingNotifier
+from notifications.notice import MONITORING
+from tasks.prefect_tasks import (
+    dispatch_task,
+    publish_monitoring_summary,
+    queue_monitoring_notice_task,
+    take_snapshot_task,
+)
 
 
 def _run_name() -> str:
@@ -31,23 +41,37 @@ def monitor(
     db: str | None = None,
     now: datetime | None = None,
     actor: str | None = None,
+    notify: bool = True,
+    smtp_url: str | None = None,
+    external: Literal["send", "record"] = "send",
 ) -> dict[str, Any]:
-    """Compare actual to target for one roadmap and year, record a snapshot, and return its summary.
+    """Compare actual to target for one roadmap and year, record a snapshot, tell the operator and coordinators.
 
-    Returns {"snapshot_id", "summary", "lines"}; a later run adds a new snapshot and never changes one.
+    Returns {"snapshot_id", "summary", "notice", "dispatch", "recorded", "lines"}; a later run adds a new
+    snapshot (and a notice of it) and never changes one. `notify=False` queues and sends no notice.
+    `external="record"` keeps every non-e-mail channel from leaving the machine, as in the sweep.
     """
     settings = get_settings()
     engine = open_store(db or settings.db_url)
+    now = now or datetime.now(UTC)
+    who = actor or settings.actor or "monitor"
     try:
         with session_scope(engine) as session:
-            report = take_snapshot_task(
-                session, roadmap_id=roadmap, year=year, now=now or datetime.now(UTC),
-                actor=actor or settings.actor or "monitor",
-            )  # fmt: skip
+            report = take_snapshot_task(session, roadmap_id=roadmap, year=year, now=now, actor=who)
+            notice = (queue_monitoring_notice_task(session, roadmap_id=roadmap, report=report, now=now, actor=who)
+                      if notify else None)  # fmt: skip
+        publish_monitoring_summary(report.summary)
+        out: dict[str, Any] = {"snapshot_id": report.snapshot_id, "summary": report.summary, "notice": notice,
+                               "dispatch": None, "recorded": [], "lines": report.lines()}  # fmt: skip
+        if notice is None:
+            out["lines"].append("notice: not queued (notify is off)")
+            return out
+        email = AppriseNotifier(smtp_url or settings.smtp_url)
+        recorder = RecordingNotifier()
+        notifier = email if external == "send" else RoutingNotifier(email=email, other=recorder)
+        # only the notices: reminders keep to the sweep's working days and hours
+        sent = dispatch_task(engine, notifier=notifier, now=now, roadmaps=[roadmap], families=[MONITORING], actor=who)
+        out.update(dispatch=sent, recorded=recorder.sent, lines=out["lines"] + notice.lines() + sent.lines())
+        return out
     finally:
         engine.dispose()
-    publish_monitoring_summary(report.summary)
-    # TODO(notice): queue a notice with the headline to the operator and the municipal coordinators
-    # through the outbox (kind "monitoring") once a digest template for monitoring exists: the
-    # reminder digest expects milestone entries and would render these wrongly.
-    return {"snapshot_id": report.snapshot_id, "summary": report.summary, "lines": report.lines()}

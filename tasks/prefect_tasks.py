@@ -14,12 +14,15 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from models.db import session_scope
 from models.loader import load_plan
 from models.plan import Roadmap
 from tasks import render_monitoring, report_monitoring
 from tasks.dispatch import dispatch
+from tasks.monitoring import stored_plan
+from tasks.notices import NoticeReport, queue_monitoring_notice
 from tasks.report_audit import (
     AuditReport,
     artifact_key,
@@ -28,8 +31,8 @@ from tasks.report_audit import (
     roadmap_today,
     write_report,
 )
+from tasks.snapshots import SnapshotReport, take_snapshot
 from tasks.snapshots import summary_markdown as monitoring_markdown
-from tasks.snapshots import take_snapshot
 from tasks.status import local_dates
 from tasks.sweep import active_roadmaps, decide_reminders
 from tasks.sync import SyncReport, summary_markdown, sync_plan
@@ -112,6 +115,15 @@ def publish_monitoring_summary(summary: dict[str, Any]) -> None:
         markdown=monitoring_markdown(summary),
         description=f"Monitoring of {summary['roadmap']} for {summary['year']}",
     )
+
+
+@task(name="queue-monitoring-notice", cache_policy=NO_CACHE)
+def queue_monitoring_notice_task(
+    session: Session, *, roadmap_id: str, report: SnapshotReport, now: datetime, actor: str
+) -> NoticeReport:
+    """Queue the snapshot's notice for the operator and the municipal coordinators, in the snapshot's transaction."""
+    plan, _version = stored_plan(session, roadmap_id)
+    return queue_monitoring_notice(session, plan=plan, report=report, now=now, actor=actor)
 
 
 # -- the monitoring report -----------------------------------------------------------------------------

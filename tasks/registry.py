@@ -404,11 +404,16 @@ def contacts_for(session: Session, *, roadmap: Roadmap, party_id: str, org_id: s
             return []
         if party.kind == "role" and party.role == "curator":
             return _addresses(org.name, org.curator_email, org.curator_url)
-        return _addresses(org.name, org.head_email, org.head_url)
+        return head_addresses(org)
     query = select(Contact).where(col(Contact.party) == party_id, col(Contact.roadmap_id).in_([roadmap.id, ""]))
     found = {c.roadmap_id: c for c in session.execute(query).scalars()}
     contact = found.get(roadmap.id) or found.get("")
     return _addresses(contact.name, contact.email, contact.url) if contact else []
+
+
+def head_addresses(org: Organisation) -> list[Address]:
+    """Where to send for an organisation's head (and the organisation itself); [] when inactive or none is known."""
+    return _addresses(org.name, org.head_email, org.head_url) if org.active else []
 
 
 def _addresses(name: str, email: str | None, url: str | None) -> list[Address]:

@@ -75,7 +75,8 @@ class DecideReport:
         return out
 
 
-def _insert(session: Session):  # type: ignore[no-untyped-def]
+def outbox_insert(session: Session):  # type: ignore[no-untyped-def]
+    """An INSERT into the outbox that skips a row whose (key, recipient) is already there."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         return postgresql.insert(OutboxMessage).on_conflict_do_nothing(constraint="uq_outbox_key_recipient")
@@ -192,7 +193,7 @@ def decide_reminders(
     report.rows = new_rows
     report.queued = Counter(r["kind"] for r in new_rows if r["state"] == "pending")
     if not dry_run and new_rows:
-        session.execute(_insert(session), new_rows)
+        session.execute(outbox_insert(session), new_rows)
     if not dry_run and (new_rows or report.to_due or report.to_overdue):
         record_event(
             session, actor="sweep", action="sweep.decided", subject=f"roadmap/{roadmap.id}", timezone=roadmap.timezone,
