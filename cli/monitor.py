@@ -113,15 +113,21 @@ def monitor(
     no_notify: Annotated[
         bool, typer.Option("--no-notify", help="queue and send no notice to the operator and the coordinators")
     ] = False,
+    report_dir: Annotated[
+        Path | None,
+        typer.Option("--report-dir", help="where the snapshot's report files go (default ROADMAP_DATA_DIR/reports)"),
+    ] = None,
 ) -> None:
     """Run the yearly monitoring once: actual against target per indicator and level, criteria on their scales.
 
     Records a new snapshot (earlier ones are kept) and prints its headline: выполнен, в пределах
     допуска, не выполнен на N п.п. / %, нет данных; computed figures (done milestones) beside
-    submitted ones where they differ. Then sends the headline, in Russian, to the roadmap's operator
-    and the municipal coordinators (the УО of the territory) through ROADMAP_SMTP_URL or their apprise
-    URLs; a failed send stays in `roadmap outbox` and the daily sweep retries it. Runs the monitor
-    Prefect flow once (ephemeral API).
+    submitted ones where they differ. Writes the snapshot's report, in Russian, as
+    monitoring-ID-YEAR-snapshot-N.html and .xlsx (see `roadmap report monitoring`). Then sends the
+    headline to the roadmap's operator and the municipal coordinators (the УО of the territory)
+    through ROADMAP_SMTP_URL, the HTML report attached, or through their apprise URLs; a failed send
+    stays in `roadmap outbox` and the daily sweep retries it. Runs the monitor Prefect flow once
+    (ephemeral API).
 
     Example: roadmap monitor --roadmap orenburg-2021-2024 --year 2021
     """
@@ -133,13 +139,22 @@ def monitor(
     quiet_prefect()
     from flows.monitor import monitor as monitor_flow
 
+    if report_dir is not None and report_dir.exists() and not report_dir.is_dir():
+        raise _fail(f"--report-dir: «{report_dir}» is a file, not a folder")
     try:
-        result = run_flow(monitor_flow, roadmap=roadmap, year=year, db=url, actor=who, notify=not no_notify)
+        result = run_flow(monitor_flow, roadmap=roadmap, year=year, db=url, actor=who, notify=not no_notify,
+                          report_dir=str(report_dir) if report_dir else None)  # fmt: skip
     except (StoreError, MonitoringError) as exc:
         raise _fail(f"error: {exc}") from None
+    except OSError as exc:  # the snapshot is recorded; its report could not be written
+        again = f"roadmap report monitoring --roadmap {roadmap} --year {year or 'YEAR'} -o FILE"
+        raise _fail(f"error: the snapshot is recorded but its report could not be written: {exc}; write it with "
+                    f"{again}") from None  # fmt: skip
     if format == "json":
         typer.echo(json.dumps(result["summary"], ensure_ascii=False, indent=2, default=str))
-        if result["notice"] is not None:  # stdout stays one JSON document; what the notice did goes to stderr
+        # stdout stays one JSON document; the report files and what the notice did go to stderr
+        typer.echo(f"report: {', '.join(result['reports'])}", err=True)
+        if result["notice"] is not None:
             typer.echo("\n".join(result["notice"].lines() + result["dispatch"].lines()), err=True)
     else:
         typer.echo("\n".join(result["lines"]))

@@ -2,15 +2,18 @@
 
 One coarse task per roadmap-year evaluates every indicator, item target and criterion at every level
 in a few set-based queries and records a snapshot; in the same transaction a second queues the notice
-with the headline for the operator and the municipal coordinators (tasks/notices.py); a third publishes
-the headline as a markdown artifact; then the notices are sent. A failed send does not fail the run:
-the rows stay `failed` in the outbox and the daily sweep retries them. `year=None` (the scheduled runs)
-is the current year in the roadmap's time zone.
+with the headline for the operator and the municipal coordinators (tasks/notices.py). Then the
+snapshot's report is written (HTML and XLSX, one pair of files per snapshot in `report_dir`, default
+ROADMAP_DATA_DIR/reports) and published as a markdown artifact, and the notices are sent, the HTML
+report attached to each e-mail. A failed send does not fail the run: the rows stay `failed` in the
+outbox and the daily sweep retries them. `year=None` (the scheduled runs) is the current year in the
+roadmap's time zone.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Literal
 
 from prefect import flow
@@ -20,11 +23,15 @@ from models.settings import get_settings
 from notifications.dispatch import AppriseNotifier, RecordingNotifier, RoutingNotifier
 from notifications.notice import MONITORING
 from tasks.prefect_tasks import (
+    build_monitoring_report_task,
     dispatch_task,
+    publish_monitoring_report,
     publish_monitoring_summary,
     queue_monitoring_notice_task,
     take_snapshot_task,
+    write_monitoring_files_task,
 )
+from tasks.render_monitoring import report_file
 
 
 def _run_name() -> str:
@@ -44,25 +51,36 @@ def monitor(
     notify: bool = True,
     smtp_url: str | None = None,
     external: Literal["send", "record"] = "send",
+    report_dir: str | None = None,
 ) -> dict[str, Any]:
-    """Compare actual to target for one roadmap and year, record a snapshot, tell the operator and coordinators.
+    """Compare actual to target for one roadmap and year, record a snapshot, write its report, tell the operator
+    and the coordinators.
 
-    Returns {"snapshot_id", "summary", "notice", "dispatch", "recorded", "lines"}; a later run adds a new
-    snapshot (and a notice of it) and never changes one. `notify=False` queues and sends no notice.
-    `external="record"` keeps every non-e-mail channel from leaving the machine, as in the sweep.
+    Returns {"snapshot_id", "summary", "reports", "notice", "dispatch", "recorded", "lines"}; a later run adds
+    a new snapshot (with its own report files and notice) and never changes one. `notify=False` queues and
+    sends no notice. `external="record"` keeps every non-e-mail channel from leaving the machine, as in the
+    sweep.
     """
     settings = get_settings()
     engine = open_store(db or settings.db_url)
     now = now or datetime.now(UTC)
     who = actor or settings.actor or "monitor"
+    folder = Path(report_dir) if report_dir else settings.data_dir / "reports"
     try:
         with session_scope(engine) as session:
             report = take_snapshot_task(session, roadmap_id=roadmap, year=year, now=now, actor=who)
-            notice = (queue_monitoring_notice_task(session, roadmap_id=roadmap, report=report, now=now, actor=who)
-                      if notify else None)  # fmt: skip
+            html = report_file(folder, roadmap_id=roadmap, year=report.summary["year"], snapshot_id=report.snapshot_id,
+                               fmt="html")  # fmt: skip
+            notice = (queue_monitoring_notice_task(session, roadmap_id=roadmap, report=report, now=now, actor=who,
+                                                   report_path=str(html)) if notify else None)  # fmt: skip
         publish_monitoring_summary(report.summary)
+        with session_scope(engine, readonly=True) as session:
+            view = build_monitoring_report_task(session, roadmap_id=roadmap, snapshot_id=report.snapshot_id)
+        paths = write_monitoring_files_task(view, folder=folder)
+        publish_monitoring_report(view, str(paths[0]))
         out: dict[str, Any] = {"snapshot_id": report.snapshot_id, "summary": report.summary, "notice": notice,
-                               "dispatch": None, "recorded": [], "lines": report.lines()}  # fmt: skip
+                               "reports": [str(p) for p in paths], "dispatch": None, "recorded": [],
+                               "lines": [*report.lines(), f"report: {', '.join(map(str, paths))}"]}  # fmt: skip
         if notice is None:
             out["lines"].append("notice: not queued (notify is off)")
             return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -31,9 +32,12 @@ def _expand(url: str) -> str:
 
 
 class Notifier(Protocol):
-    """Sends one message to one recipient (an e-mail address or an apprise URL), or raises SendError."""
+    """Sends one message to one recipient (an e-mail address or an apprise URL), or raises SendError.
 
-    def send(self, recipient: str, subject: str, text: str, html: str) -> None: ...
+    `attachments` are paths of files to attach (e-mail only: the dispatcher passes none to other channels).
+    """
+
+    def send(self, recipient: str, subject: str, text: str, html: str, attachments: Sequence[str] = ()) -> None: ...
 
 
 @dataclass
@@ -53,7 +57,7 @@ class AppriseNotifier:
         query = [(k, v) for k, v in parse_qsl(parts.query) if k != "to"] + [("to", address)]
         return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
 
-    def send(self, recipient: str, subject: str, text: str, html: str) -> None:
+    def send(self, recipient: str, subject: str, text: str, html: str, attachments: Sequence[str] = ()) -> None:
         import apprise
 
         email = is_email(recipient)
@@ -67,6 +71,7 @@ class AppriseNotifier:
             title=subject,
             body=html if email else text,
             body_format=apprise.NotifyFormat.HTML if email else apprise.NotifyFormat.TEXT,
+            attach=list(attachments) if email and attachments else None,
         )
         if ok is not True:
             raise SendError(f"delivery to {shown} failed (the server refused or could not be reached)")
@@ -78,11 +83,14 @@ class RecordingNotifier:
 
     sent: list[tuple[str, str, str]] = field(default_factory=list)
     fail_for: set[str] = field(default_factory=set)
+    attached: dict[str, list[str]] = field(default_factory=dict)  # recipient -> files it was given
 
-    def send(self, recipient: str, subject: str, text: str, html: str) -> None:
+    def send(self, recipient: str, subject: str, text: str, html: str, attachments: Sequence[str] = ()) -> None:
         if recipient in self.fail_for:
             raise SendError(f"delivery to {mask_url(recipient) if '://' in recipient else recipient} failed")
         self.sent.append((recipient, subject, text))
+        if attachments:
+            self.attached.setdefault(recipient, []).extend(attachments)
 
 
 @dataclass
@@ -92,5 +100,5 @@ class RoutingNotifier:
     email: Notifier
     other: Notifier
 
-    def send(self, recipient: str, subject: str, text: str, html: str) -> None:
-        (self.email if is_email(recipient) else self.other).send(recipient, subject, text, html)
+    def send(self, recipient: str, subject: str, text: str, html: str, attachments: Sequence[str] = ()) -> None:
+        (self.email if is_email(recipient) else self.other).send(recipient, subject, text, html, attachments)

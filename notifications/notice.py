@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment
@@ -97,6 +98,7 @@ class Notice:
     lower_differences: int = 0  # municipalities or organisations whose submitted and computed figures differ
     addressee: str = ""
     municipalities: tuple[Municipality, ...] = ()
+    report: str = ""  # the HTML report written for the snapshot, attached to e-mail when it is there
 
     @property
     def measures(self) -> list[NoticeRow]:
@@ -133,7 +135,7 @@ class Notice:
             "territory": self.territory, "level": self.level, "year": self.year, "run": self.run,
             "snapshot_id": self.snapshot_id, "taken_on": self.taken_on.isoformat(), "counts": dict(self.counts),
             "headline": [_row_payload(r) for r in self.headline], "lower_differences": self.lower_differences,
-            "addressee": self.addressee,
+            "addressee": self.addressee, "report": self.report,
             "municipalities": [{"name": m.name, "rows": [_row_payload(r) for r in m.rows]}
                                for m in self.municipalities],
         }  # fmt: skip
@@ -146,6 +148,7 @@ class Notice:
             snapshot_id=payload["snapshot_id"], taken_on=date.fromisoformat(payload["taken_on"]),
             counts=dict(payload["counts"]), headline=tuple(NoticeRow(**r) for r in payload["headline"]),
             lower_differences=payload.get("lower_differences", 0), addressee=payload.get("addressee", ""),
+            report=payload.get("report", ""),
             municipalities=tuple(Municipality(m["name"], tuple(NoticeRow(**r) for r in m["rows"]))
                                  for m in payload.get("municipalities", ())),
         )  # fmt: skip
@@ -198,12 +201,22 @@ def _env() -> Environment:
     return env
 
 
-def render_notices(payloads: Sequence[dict[str, Any]]) -> tuple[str, str, str]:
-    """(subject, plain text, HTML) of the one message that carries these notices to one recipient."""
+def attachments(payloads: Sequence[dict[str, Any]]) -> list[str]:
+    """The report files of the notices a message carries that exist now (to attach to an e-mail)."""
+    notices = latest(Notice.from_payload(p) for p in payloads)
+    return [n.report for n in notices if n.report and Path(n.report).is_file()]
+
+
+def render_notices(payloads: Sequence[dict[str, Any]], *, attached: Sequence[str] = ()) -> tuple[str, str, str]:
+    """(subject, plain text, HTML) of the one message that carries these notices to one recipient.
+
+    A notice whose report is among `attached` says the report is attached; the others name the command.
+    """
     notices = latest(Notice.from_payload(p) for p in payloads)
     subject = subject_for(notices)
     addressee = next((n.addressee for n in notices if n.addressee), "")
-    context = {"notices": notices, "addressee": addressee, "subject": subject}
+    names = {path: Path(path).name for path in attached}
+    context = {"notices": notices, "addressee": addressee, "subject": subject, "attached": names}
     text = _env().get_template("monitoring_notice.txt.j2").render(**context)
     html = _env().get_template("monitoring_notice.html.j2").render(**context)
     return subject, text, html

@@ -30,7 +30,7 @@ from models.db import session_scope
 from models.store import OutboxMessage
 from notifications.digest import Digest, DigestEntry, render
 from notifications.dispatch import Notifier, SendError, is_email
-from notifications.notice import MONITORING, render_notices
+from notifications.notice import MONITORING, attachments, render_notices
 from tasks.audit import record_event
 
 BACKOFF = (timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2), timedelta(hours=6), timedelta(days=1))
@@ -129,12 +129,17 @@ def _families(families: Collection[str] | None) -> tuple[str, ...]:
     return tuple(f for f in FAMILIES if families is None or f in families)
 
 
+def files_for(recipient: str, family: str, payloads: list[dict[str, Any]]) -> list[str]:
+    """What one message attaches: an e-mailed notice its report files that exist; anything else nothing."""
+    return attachments(payloads) if family == MONITORING and is_email(recipient) else []
+
+
 def render_group(
     recipient: str, family: str, payloads: list[dict[str, Any]], now: datetime, as_of: date | None = None
 ) -> tuple[str, str, str]:
     """(subject, text, HTML) of one message: the recipient's monitoring notices, or its reminder digest."""
     if family == MONITORING:
-        return render_notices(payloads)
+        return render_notices(payloads, attached=files_for(recipient, family, payloads))
     return render(build_digest(recipient, payloads, now, as_of))
 
 
@@ -158,9 +163,10 @@ def dispatch(
     messages = {g: render_group(g[0], g[1], [row.payload for row in rows], now, as_of) for g, rows in groups.items()}
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = {
-            pool.submit(notifier.send, group[0], subject, text, html): group
+            pool.submit(notifier.send, group[0], subject, text, html,
+                        files_for(group[0], group[1], [row.payload for row in groups[group]])): group
             for group, (subject, text, html) in messages.items()
-        }
+        }  # fmt: skip
         for future in as_completed(futures):
             recipient, kind = group = futures[future]
             rows = groups[group]

@@ -132,8 +132,11 @@ def municipality_rows(report: SnapshotReport, municipality: str) -> Municipality
     return Municipality(municipality, tuple(notice_row(r) for r in rows))
 
 
-def build_notice(plan: Roadmap, report: SnapshotReport, *, addressee: str, municipalities: list[str]) -> Notice:
-    """The notice of one snapshot for one addressee, with the rows of the municipalities it coordinates."""
+def build_notice(
+    plan: Roadmap, report: SnapshotReport, *, addressee: str, municipalities: list[str], report_path: str = ""
+) -> Notice:
+    """The notice of one snapshot for one addressee, with the rows of the municipalities it coordinates (and the
+    path of the snapshot's HTML report, attached to e-mail when the file is there at send time)."""
     s = report.summary
     taken_on = datetime.fromisoformat(s["taken_at"]).astimezone(ZoneInfo(plan.timezone)).date()
     return Notice(
@@ -141,7 +144,7 @@ def build_notice(plan: Roadmap, report: SnapshotReport, *, addressee: str, munic
         run=s["run"], snapshot_id=report.snapshot_id, taken_on=taken_on, counts=dict(s["counts"]),
         headline=tuple(notice_row(h) for h in s["headline"]),
         lower_differences=sum(1 for d in s["differences"] if d["level"] != s["level"]), addressee=addressee,
-        municipalities=tuple(municipality_rows(report, m) for m in municipalities),
+        municipalities=tuple(municipality_rows(report, m) for m in municipalities), report=report_path,
     )  # fmt: skip
 
 
@@ -173,7 +176,13 @@ def _addressees(recipients: list[Recipient]) -> tuple[dict[str, _Addressee], lis
 
 
 def queue_monitoring_notice(
-    session: Session, *, plan: Roadmap, report: SnapshotReport, now: datetime, actor: str = "monitor"
+    session: Session,
+    *,
+    plan: Roadmap,
+    report: SnapshotReport,
+    now: datetime,
+    actor: str = "monitor",
+    report_path: str = "",
 ) -> NoticeReport:
     """Queue the snapshot's notice once per recipient in the caller's transaction, with one audit event when new.
 
@@ -191,7 +200,8 @@ def queue_monitoring_notice(
         if target in existing:
             out.already += 0 if placeholder else 1
             continue
-        notice = build_notice(plan, report, addressee=who.name, municipalities=who.municipalities)
+        notice = build_notice(plan, report, addressee=who.name, municipalities=who.municipalities,
+                              report_path=report_path)  # fmt: skip
         rows.append({
             "key": key, "recipient": target, "party": who.party, "milestone_id": None, "roadmap_id": plan.id,
             "kind": MONITORING, "stage": report.summary["run"], "due_on": due_on, "payload": notice.payload(),

@@ -119,11 +119,11 @@ def publish_monitoring_summary(summary: dict[str, Any]) -> None:
 
 @task(name="queue-monitoring-notice", cache_policy=NO_CACHE)
 def queue_monitoring_notice_task(
-    session: Session, *, roadmap_id: str, report: SnapshotReport, now: datetime, actor: str
+    session: Session, *, roadmap_id: str, report: SnapshotReport, now: datetime, actor: str, report_path: str = ""
 ) -> NoticeReport:
     """Queue the snapshot's notice for the operator and the municipal coordinators, in the snapshot's transaction."""
     plan, _version = stored_plan(session, roadmap_id)
-    return queue_monitoring_notice(session, plan=plan, report=report, now=now, actor=actor)
+    return queue_monitoring_notice(session, plan=plan, report=report, now=now, actor=actor, report_path=report_path)
 
 
 # -- the monitoring report -----------------------------------------------------------------------------
@@ -133,6 +133,8 @@ build_monitoring_report_task = task(
 )
 write_monitoring_report_task = task(render_monitoring.write_report, name="write-monitoring-report",
                                     cache_policy=NO_CACHE)  # fmt: skip
+write_monitoring_files_task = task(render_monitoring.write_files, name="write-monitoring-files",
+                                   cache_policy=NO_CACHE)  # fmt: skip
 
 
 @task(name="publish-monitoring-report", cache_policy=NO_CACHE)

@@ -185,6 +185,26 @@ def write_report(report: MonitoringReport, *, fmt: Format, path: str | Path) -> 
     return target
 
 
+REPORT_FORMATS: tuple[Format, ...] = ("html", "xlsx")  # what the monitor flow writes for each snapshot
+
+
+def report_file(folder: str | Path, *, roadmap_id: str, year: int, snapshot_id: int, fmt: str) -> Path:
+    """Where the monitor flow keeps a snapshot's report: one file per snapshot and format, never replaced."""
+    return Path(folder) / f"monitoring-{roadmap_id}-{year}-snapshot-{snapshot_id}.{fmt}"
+
+
+def write_files(
+    report: MonitoringReport, *, folder: str | Path, formats: Iterable[Format] = REPORT_FORMATS
+) -> list[Path]:
+    """Write the report in each format into `folder` (made if missing) under `report_file` names."""
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    return [
+        write_report(report, fmt=fmt, path=report_file(folder, roadmap_id=report.roadmap_id, year=report.year,
+                                                       snapshot_id=report.snapshot_id, fmt=fmt))
+        for fmt in formats
+    ]  # fmt: skip
+
+
 def artifact_key(report: MonitoringReport) -> str:
     """A Prefect artifact key (lowercase letters, digits, dashes) naming the roadmap and year."""
     raw = f"monitoring-report-{report.roadmap_id}-{report.year}"

@@ -32,6 +32,23 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """No test writes into the user's data directory: ROADMAP_DATA_DIR (stored files, reports) is a temporary one."""
+    from models.settings import get_settings
+
+    folder = tmp_path_factory.mktemp("data")
+    before = os.environ.get("ROADMAP_DATA_DIR")
+    os.environ["ROADMAP_DATA_DIR"] = str(folder)
+    get_settings.cache_clear()
+    yield folder
+    if before is None:
+        os.environ.pop("ROADMAP_DATA_DIR", None)
+    else:
+        os.environ["ROADMAP_DATA_DIR"] = before
+    get_settings.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> str | None:
     """The PostgreSQL database the tests may use (ROADMAP_TEST_PG_URL), or None."""

@@ -471,4 +471,61 @@ def test_roadmap_monitor_notifies_unless_told_not_to_and_names_who_has_no_contac
 
     as_json = runner.invoke(app, [*command, "--format", "json"])
     assert json.loads(as_json.stdout)["run"] == 3  # stdout is the summary alone
-    assert as_json.stderr.splitlines()[0] == f"{ROADMAP}: monitoring notice of snapshot 3 queued for 0 recipients"
+    report_line, notice_line = as_json.stderr.splitlines()[:2]
+    assert report_line.startswith("report: ") and report_line.endswith(f"monitoring-{ROADMAP}-2021-snapshot-3.xlsx")
+    assert notice_line == f"{ROADMAP}: monitoring notice of snapshot 3 queued for 0 recipients"
+
+
+def test_the_monitor_flow_writes_the_report_of_each_snapshot_and_attaches_it_to_the_e_mails(
+    prefect_harness, engine, db_url, tmp_path
+):
+    from flows.monitor import monitor
+
+    orenburg(engine)
+    port = free_port()
+    smtp = f"mailto://127.0.0.1:{port}?from=roadmap@example.org"
+    reports = tmp_path / "reports"
+    with MailSink(port=port) as sink:
+        first = monitor(roadmap=ROADMAP, year=2021, db=db_url, now=NOW, actor="rcro", smtp_url=smtp,
+                        external="record", report_dir=str(reports))  # fmt: skip
+        received = sink.received
+    html, xlsx = (reports / f"monitoring-{ROADMAP}-2021-snapshot-1.{fmt}" for fmt in ("html", "xlsx"))
+    assert first["reports"] == [str(html), str(xlsx)] and f"report: {html}, {xlsx}" in first["lines"]
+    assert "<h1>Мониторинг реализации дорожной карты за 2021 год</h1>" in html.read_text("utf-8")
+    for address in (RCRO, ORSK, BUZULUK):
+        message = one_to(received, address)
+        [attached] = list(message.message.iter_attachments())
+        assert attached.get_filename() == html.name and attached.get_content_type() == "text/html"
+        assert attached.get_payload(decode=True) == html.read_bytes()
+        assert f"Полный отчёт приложен к письму: {html.name}" in plain(message)
+    # the ntfy channel carries no file: it names the command instead
+    [(_url, _subject, text)] = first["recorded"]
+    assert REPORT_LINE in text and "приложен" not in text
+
+    # a re-run after a correction writes the files of its own snapshot and leaves the first ones as they were
+    before = html.read_bytes()
+    load_text(engine, HEADER + "orenburg-2021-2024,mentees_young_teachers,2021,,,,10,исправленный отчёт,РЦРО\n",
+              source="fix.csv", now=NOW + timedelta(days=1))  # fmt: skip
+    html.unlink()  # and a report gone from the folder by the time a notice is sent is simply not attached
+    second = monitor(roadmap=ROADMAP, year=2021, db=db_url, now=NOW + timedelta(days=2), actor="rcro",
+                     smtp_url=smtp, external="record", report_dir=str(reports), notify=False)  # fmt: skip
+    assert sorted(p.name for p in reports.iterdir()) == [
+        f"monitoring-{ROADMAP}-2021-snapshot-1.xlsx", f"monitoring-{ROADMAP}-2021-snapshot-2.html",
+        f"monitoring-{ROADMAP}-2021-snapshot-2.xlsx",
+    ]  # fmt: skip
+    assert second["snapshot_id"] == 2 and before.startswith(b"<!DOCTYPE html>")
+    with session_scope(engine) as session:
+        [payload] = [r.payload for r in session.execute(select(OutboxMessage).where(
+            OutboxMessage.recipient == RCRO)).scalars()]  # fmt: skip
+    subject, text, _html = render_notices([payload], attached=[])
+    assert payload["report"] == str(html) and REPORT_LINE in text
+
+
+def test_roadmap_monitor_refuses_a_report_folder_that_is_a_file(engine, db_url, tmp_path):
+    orenburg(engine)
+    taken = tmp_path / "reports"
+    taken.write_text("not a folder", encoding="utf-8")
+    result = CliRunner().invoke(make_app(), ["monitor", "--roadmap", ROADMAP, "--year", "2021", "--db", db_url,
+                                             "--report-dir", str(taken)])  # fmt: skip
+    assert (result.exit_code, result.stderr) == (2, f"--report-dir: «{taken}» is a file, not a folder\n")
+    assert outbox(engine) == []
