@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import make_url
 
 from cli.runner import quiet_prefect, run_flow
 from cli.store import _parse_date
@@ -20,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PLAN = ROOT / "roadmaps" / "sechenovsky-2020.yaml"
 ORGS = ROOT / "roadmaps" / "registry" / "sechenovsky-orgs.csv"
 PARTIES = ROOT / "roadmaps" / "registry" / "sechenovsky-parties.csv"
+FIGURES = ROOT / "roadmaps" / "registry" / "sechenovsky-indicators.csv"
 
 
 def demo(
@@ -29,19 +31,27 @@ def demo(
     ] = None,
     print_only: Annotated[bool, typer.Option("--print", help="print the digests instead of delivering them")] = False,
 ) -> None:
-    """Load the sample registry, sync the Sechenovsky roadmap, sweep, deliver to a local mail sink, show the result.
+    """Load the sample registry, sync the Sechenovsky roadmap, sweep, deliver to a local mail sink, show the result;
+    then load the sample figures and run the 2020 monitoring, whose notice (report attached) goes to the sink too.
 
     The mail sink is an SMTP server on 127.0.0.1 that this command starts and stops; channels other
-    than e-mail (the sample has an ntfy contact) are recorded, never sent. The store is kept so that
-    `roadmap status --db …` and `roadmap outbox --db …` can look at it afterwards.
+    than e-mail (the sample has an ntfy contact) are recorded, never sent. The store and the report
+    files (in a new temporary folder, or beside a SQLite file given with --db) are kept so that
+    `roadmap status --db …`, `roadmap outbox --db …` and a browser can look at them afterwards.
 
     Example: roadmap demo --as-of 2020-09-10
     """
     day = _parse_date(as_of, "--as-of")
     assert day is not None
-    folder = None if db else Path(tempfile.mkdtemp(prefix="roadmap-demo-"))
-    url = db or f"sqlite:///{folder / 'store.db'}"  # type: ignore[operator]
+    # the store and the report files together: beside a SQLite file given with --db, else in a new folder
+    given = make_url(db) if db else None
+    if given is not None and given.get_backend_name() == "sqlite" and given.database:
+        folder = Path(given.database).resolve().parent
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="roadmap-demo-"))
+    url = db or f"sqlite:///{folder / 'store.db'}"
     quiet_prefect()
+    from flows.monitor import monitor
     from flows.sweep import sweep
     from flows.sync import sync_roadmap
 
@@ -57,6 +67,11 @@ def demo(
         _echo_lines(result["lines"])
         for recipient, subject, text in result["digests"]:
             typer.echo(f"\n--- to {recipient}: {subject}\n{text}")
+        _load_figures(url, now)
+        monitored = run_flow(monitor, roadmap="sechenovsky-2020", year=2020, db=url, now=now, actor="demo",
+                             notify=False, report_dir=str(folder / "reports"))  # fmt: skip
+        typer.echo("\nmonitoring of 2020 (sample figures):")
+        _echo_lines(monitored["lines"])
         return
     with MailSink() as sink:
         result = run_flow(sweep, as_of=day, db=url, smtp_url=sink.url("roadmap-demo@example.org"), now=now,
@@ -75,14 +90,46 @@ def demo(
         shown = (heads or received)[0]
         typer.echo(f"\nthe digest to {', '.join(shown.recipients)} (plain-text part):\n")
         typer.echo(shown.part("plain"))
-    typer.echo("look further:")
+
+    _load_figures(url, now)
+    typer.echo(f"monitoring: {FIGURES.name} loaded (sample data)")
+    with MailSink() as sink:
+        monitored = run_flow(monitor, roadmap="sechenovsky-2020", year=2020, db=url, now=now, actor="demo",
+                             smtp_url=sink.url("roadmap-demo@example.org"), external="record",
+                             report_dir=str(folder / "reports"))  # fmt: skip
+        notices = sink.received
+    _echo_lines(monitored["lines"])
+    typer.echo(f"\nmail sink on 127.0.0.1:{sink.port} received {len(notices)} monitoring notices:")
+    for message in notices:
+        files = ", ".join(filter(None, (a.get_filename() for a in message.message.iter_attachments())))
+        typer.echo(f"  to {', '.join(message.recipients)}: {message.subject}" + (f" [attached: {files}]" if files
+                                                                                   else ""))  # fmt: skip
+    typer.echo("\nlook further:")
     typer.echo(f"  roadmap status --db {url} --as-of {day.isoformat()}")
     typer.echo(f"  roadmap outbox --db {url} --state all")
+    typer.echo(f"  the monitoring report in a browser: {monitored['reports'][0]}")
 
 
 def _echo_lines(lines: list[str]) -> None:
     for line in lines:
         typer.echo(line)
+
+
+def _load_figures(url: str, now: datetime) -> None:
+    from tasks.indicators import load_values, parse_values_csv, registry_orgs
+    from tasks.sweep import active_roadmaps
+
+    engine = open_store(url)
+    data = FIGURES.read_bytes()
+    try:
+        with session_scope(engine) as session:
+            plans = {plan.id: plan for plan in active_roadmaps(session)}
+            rows = parse_values_csv(decode_csv(data, source=str(FIGURES)), source=str(FIGURES), plans=plans,
+                                    orgs=registry_orgs(session))  # fmt: skip
+            load_values(session, rows, actor="demo", now=now, source=str(FIGURES),
+                        sha256=hashlib.sha256(data).hexdigest())  # fmt: skip
+    finally:
+        engine.dispose()
 
 
 def _load_registry(url: str, day: date) -> None:

@@ -225,10 +225,11 @@ def build_chart(trend: Trend, *, width: int, height: int) -> TrendChart:
         grid_step = 100 / GRID_LINES
     top_value = grid_step * GRID_LINES
     n = len(trend.points)
-    x_step = (right - left) / max(n - 1, 1)
+    pad = 18  # keeps the first and last points and their labels clear of the axes
+    x_step = (right - left - 2 * pad) / max(n - 1, 1)
 
     def x(i: int) -> float:
-        return round(left + (i * x_step if n > 1 else (right - left) / 2), 1)
+        return round(left + pad + i * x_step if n > 1 else (left + right) / 2, 1)
 
     def y(v: float) -> float:
         return round(bottom - (bottom - top) * v / top_value, 1)

@@ -384,19 +384,6 @@ def test_monitoring_refuses_an_unknown_roadmap_and_a_year_outside_the_plan(engin
 # -- the flow in Prefect, the command, the schedule ------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def prefect_harness(tmp_path_factory):
-    """One Prefect test server for the flow tests of this module (starting one costs seconds)."""
-    import os
-
-    os.environ["PREFECT_HOME"] = str(tmp_path_factory.mktemp("prefect-home"))
-    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=60):
-        yield
-
-
 def test_the_monitor_flow_records_a_snapshot_and_publishes_the_headline(prefect_harness, engine, db_url):
     from prefect.client.orchestration import get_client
 

@@ -389,17 +389,6 @@ def test_html_notices_escape_what_comes_from_files():
 # -- the flow and the command ----------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def prefect_harness(tmp_path_factory):
-    """One Prefect test server for the flow tests of this module (starting one costs seconds)."""
-    os.environ["PREFECT_HOME"] = str(tmp_path_factory.mktemp("prefect-home"))
-    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=60):
-        yield
-
-
 def test_with_the_smtp_server_down_the_monitor_flow_completes_and_the_sweep_delivers_later(
     prefect_harness, engine, db_url
 ):

@@ -9,7 +9,6 @@ sample files in roadmaps/registry), written out so each can be checked by hand.
 from __future__ import annotations
 
 import asyncio
-import os
 from datetime import UTC, datetime
 
 import pytest
@@ -122,8 +121,9 @@ def test_chart_geometry_puts_the_target_and_actual_on_one_round_scale():
     trend = Trend("item:1.1", "Программы", "ед.", points)
     chart = build_chart(trend, width=380, height=210)
     assert [label for _, label in chart.grid] == ["0", "10", "20", "30", "40"]  # 20 × 1.08 / 4 → steps of 10
-    assert chart.target_points == "46,109.0 206.0,109.0 366.0,109.0".replace("46,", "46.0,")
-    assert chart.actual_points == "46.0,116.5 206.0,109.0"  # nothing yet for 2022
+    # years 18 px inside the plot's edges (46-366): 64, 206, 348; 20 of 40 is half way up 34-184
+    assert chart.target_points == "64.0,109.0 206.0,109.0 348.0,109.0"
+    assert chart.actual_points == "64.0,116.5 206.0,109.0"  # 18 sits at 184 - 150 × 18 / 40; nothing yet for 2022
     assert [m.hollow for m in chart.actual_marks] == [True, False]
     assert chart.actual_marks[1].tip == "2021: факт 20 ед. (снимок № 7)"
     share = build_chart(Trend("x", "Доля", "%", (TrendPoint(2021, 95, 100, "snapshot", 1),)), width=380, height=210)
@@ -307,20 +307,9 @@ def test_cli_writes_each_format_and_refuses_bad_input_with_exit_2(engine, db_url
 # -- the flow ------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def prefect_harness(tmp_path_factory):
-    """One Prefect test server for the module's flow test (starting one costs seconds)."""
-    os.environ["PREFECT_HOME"] = str(tmp_path_factory.mktemp("prefect-home"))
-    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=60):
-        yield
-
-
 def test_the_report_flow_writes_the_file_and_publishes_the_headline(prefect_harness, engine, db_url, tmp_path):
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
 
     from flows.report import report_monitoring
 
@@ -336,9 +325,12 @@ def test_the_report_flow_writes_the_file_and_publishes_the_headline(prefect_harn
     async def artifact_and_run_name() -> tuple[str, str]:
         async with get_client() as client:
             key = ArtifactFilterKey(any_=["monitoring-report-orenburg-2021-2024-2021"])
-            artifacts = await client.read_artifacts(artifact_filter=ArtifactFilter(key=key))
+            # this run's: the test server outlives the test, and the other backend's run has the same key
+            run_id = ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])
+            artifacts = await client.read_artifacts(artifact_filter=ArtifactFilter(key=key, flow_run_id=run_id))
             run = await client.read_flow_run(state.state_details.flow_run_id)
-            return artifacts[-1].data, run.name
+            [artifact] = artifacts  # exactly one per run
+            return artifact.data, run.name
 
     markdown, run_name = asyncio.run(artifact_and_run_name())
     assert run_name == "monitoring report orenburg-2021-2024 2021"

@@ -18,17 +18,7 @@ SECH = ROOT / "roadmaps" / "sechenovsky-2020.yaml"
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module", autouse=True)
-def prefect_harness(tmp_path_factory):
-    """One Prefect test server for the module (starting one costs seconds)."""
-    import os
-
-    os.environ["PREFECT_HOME"] = str(tmp_path_factory.mktemp("prefect-home"))
-    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=60):
-        yield
+pytestmark = pytest.mark.usefixtures("prefect_harness")  # every test here runs the sync flow
 
 
 @pytest.fixture
@@ -188,5 +178,12 @@ def test_cli_sweep_dry_run_prints_digests_and_outbox_shows_what_was_sent(registr
     assert demo.exit_code == 0, demo.output
     assert "mail sink on 127.0.0.1:" in demo.stdout and "received" in demo.stdout
     assert "recorded, not sent (not e-mail): ntfy://ntfy.example.org/***" in demo.stdout
+    # then the 2020 monitoring on the sample figures: the УО's two addresses get the notice, report attached
+    assert "received 2 monitoring notices:" in demo.stdout
+    name = "monitoring-sechenovsky-2020-2020-snapshot-1.html"
+    assert demo.stdout.count(f"выполнено 6 из 6 показателей [attached: {name}]") == 2
+    # the report files sit beside the store
+    assert f"the monitoring report in a browser: {tmp_path / 'reports' / name}" in demo.stdout
+    assert (tmp_path / "reports" / name).is_file()
     outbox = runner.invoke(app, ["outbox", "--db", f"sqlite:///{tmp_path / 'demo.db'}", "--state", "sent"])
     assert outbox.exit_code == 0 and " sent " in outbox.stdout
