@@ -192,7 +192,7 @@ def queue_monitoring_notice(
     out = NoticeReport(plan.id, report.snapshot_id)
     recipients, out.skipped = notice_recipients(session, plan)
     by_target, out.no_contact = _addressees(recipients)
-    existing = set(session.execute(select(OutboxMessage.recipient).where(col(OutboxMessage.key) == key)).scalars())
+    existing = set(session.execute(select(col(OutboxMessage.recipient)).where(col(OutboxMessage.key) == key)).scalars())
     due_on = now.astimezone(ZoneInfo(plan.timezone)).date()
     rows = []
     for target, who in by_target.items():

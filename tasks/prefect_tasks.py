@@ -45,7 +45,7 @@ def load_plan_file(path: str) -> tuple[Roadmap, str]:
     return roadmap, Path(path).read_text(encoding="utf-8")
 
 
-sync_plan_task = task(sync_plan, name="sync-plan", cache_policy=NO_CACHE)
+sync_plan_task = task(name="sync-plan", cache_policy=NO_CACHE)(sync_plan)
 
 
 @task(name="publish-sync-summary", cache_policy=NO_CACHE)
@@ -59,11 +59,11 @@ def publish_sync_summary(report: SyncReport) -> None:
 
 # -- the sweep ---------------------------------------------------------------------------------------
 
-decide_reminders_task = task(decide_reminders, name="decide-reminders", cache_policy=NO_CACHE)
+decide_reminders_task = task(name="decide-reminders", cache_policy=NO_CACHE)(decide_reminders)
 
 # Sending is retried inside the outbox (per recipient, with backoff, across runs); the task retry
 # covers what would stop the whole batch, such as the store being briefly unreachable.
-dispatch_task = task(dispatch, name="dispatch-outbox", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10])
+dispatch_task = task(name="dispatch-outbox", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10])(dispatch)
 
 
 @task(name="publish-sweep-summary", cache_policy=NO_CACHE)
@@ -87,9 +87,9 @@ def local_dates_task(engine: Engine, now: datetime) -> dict[str, date]:
 
 # -- the audit report ----------------------------------------------------------------------------------
 
-build_audit_report_task = task(build_audit_report, name="build-audit-report", cache_policy=NO_CACHE)
-write_audit_report_task = task(write_report, name="write-audit-report", cache_policy=NO_CACHE)
-roadmap_today_task = task(roadmap_today, name="roadmap-today", cache_policy=NO_CACHE)
+build_audit_report_task = task(name="build-audit-report", cache_policy=NO_CACHE)(build_audit_report)
+write_audit_report_task = task(name="write-audit-report", cache_policy=NO_CACHE)(write_report)
+roadmap_today_task = task(name="roadmap-today", cache_policy=NO_CACHE)(roadmap_today)
 ARTIFACT_ROWS = 50  # the artifact is a summary to glance at; the file holds every row
 
 
@@ -105,7 +105,7 @@ def publish_audit_summary(report: AuditReport, path: str | None = None) -> None:
 
 # -- the yearly monitoring -----------------------------------------------------------------------------
 
-take_snapshot_task = task(take_snapshot, name="take-monitoring-snapshot", cache_policy=NO_CACHE)
+take_snapshot_task = task(name="take-monitoring-snapshot", cache_policy=NO_CACHE)(take_snapshot)
 
 
 @task(name="publish-monitoring-summary", cache_policy=NO_CACHE)
@@ -128,13 +128,13 @@ def queue_monitoring_notice_task(
 
 # -- the monitoring report -----------------------------------------------------------------------------
 
-build_monitoring_report_task = task(
-    report_monitoring.build_monitoring_report, name="build-monitoring-report", cache_policy=NO_CACHE
+build_monitoring_report_task = task(name="build-monitoring-report", cache_policy=NO_CACHE)(
+    report_monitoring.build_monitoring_report
 )
-write_monitoring_report_task = task(render_monitoring.write_report, name="write-monitoring-report",
-                                    cache_policy=NO_CACHE)  # fmt: skip
-write_monitoring_files_task = task(render_monitoring.write_files, name="write-monitoring-files",
-                                   cache_policy=NO_CACHE)  # fmt: skip
+write_monitoring_report_task = task(name="write-monitoring-report", cache_policy=NO_CACHE)(
+    render_monitoring.write_report
+)
+write_monitoring_files_task = task(name="write-monitoring-files", cache_policy=NO_CACHE)(render_monitoring.write_files)
 
 
 @task(name="publish-monitoring-report", cache_policy=NO_CACHE)

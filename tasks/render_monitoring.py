@@ -75,15 +75,15 @@ def _sheet(wb: Any, title: str, header: Iterable[str], rows: Iterable[Iterable[A
     """A sheet with a bold frozen header and filters over its rows; `fills` colours each row's last cells."""
     from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
-    header = list(header)
-    rows = [list(r) for r in rows]
+    heads = list(header)
+    table = [list(r) for r in rows]
     ws = wb.create_sheet(title)
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows) + 1}"
-    ws.append([_cell(ws, h, bold=True, fill=HEAD_FILL, wrap=True) for h in header])
-    for row, fill in zip(rows, fills if fills is not None else [None] * len(rows), strict=True):
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(heads))}{len(table) + 1}"
+    ws.append([_cell(ws, h, bold=True, fill=HEAD_FILL, wrap=True) for h in heads])
+    for row, fill in zip(table, fills if fills is not None else [None] * len(table), strict=True):
         ws.append([_cell(ws, v, fill=fill if i == len(row) - 1 else None) for i, v in enumerate(row)])
     return ws
 
