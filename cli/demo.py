@@ -136,11 +136,18 @@ def _load_registry(url: str, day: date) -> None:
     engine = open_store(url)
     now = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
     try:
-        for path, parse, load in ((ORGS, parse_orgs_csv, load_orgs), (PARTIES, parse_parties_csv, load_parties)):
-            data = path.read_bytes()
-            rows = parse(decode_csv(data, source=str(path)), source=str(path))
-            with session_scope(engine) as session:
-                load(session, rows, actor="demo", now=now, source=str(path), sha256=hashlib.sha256(data).hexdigest())  # type: ignore[operator]
+        # the organisations first, then the parties: each file parsed, then loaded in its own transaction
+        # (spelled out rather than looped so that each parser's rows are checked against its own loader)
+        data = ORGS.read_bytes()
+        orgs = parse_orgs_csv(decode_csv(data, source=str(ORGS)), source=str(ORGS))
+        with session_scope(engine) as session:
+            load_orgs(session, orgs, actor="demo", now=now, source=str(ORGS), sha256=hashlib.sha256(data).hexdigest())
+        data = PARTIES.read_bytes()
+        parties = parse_parties_csv(decode_csv(data, source=str(PARTIES)), source=str(PARTIES))
+        with session_scope(engine) as session:
+            load_parties(
+                session, parties, actor="demo", now=now, source=str(PARTIES), sha256=hashlib.sha256(data).hexdigest()
+            )
     finally:
         engine.dispose()
 

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 import click
 import typer
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from cli.runner import actor, quiet_prefect, run_flow, store_url
 from models.db import StoreError, describe, open_store, session_scope
@@ -238,7 +239,7 @@ def info(db: DbOption = None) -> None:
     from models.migrations import current_revision
 
     with session_scope(engine, readonly=True) as session:
-        roadmaps = session.execute(select(RoadmapRecord.id, RoadmapRecord.current_version)).all()
+        roadmaps = session.execute(select(col(RoadmapRecord.id), col(RoadmapRecord.current_version))).all()
         orgs = session.execute(select(func.count()).select_from(Organisation)).scalar_one()
         milestones = session.execute(select(func.count()).select_from(Milestone)).scalar_one()
     typer.echo(f"store: {describe(url)}")

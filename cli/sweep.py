@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 import typer
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from cli.runner import quiet_prefect, run_flow
 from cli.store import DbOption, _engine, _fail, _parse_date, _url
@@ -67,14 +68,16 @@ def outbox(
     """
     engine = _engine(db)
     with session_scope(engine, readonly=True) as session:
-        counts = dict(session.execute(select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)).all())
-        query = select(OutboxMessage).order_by(OutboxMessage.id.desc())  # type: ignore[union-attr]
+        counts: dict[str, int] = dict(
+            session.execute(select(col(OutboxMessage.state), func.count()).group_by(col(OutboxMessage.state))).all()
+        )
+        query = select(OutboxMessage).order_by(col(OutboxMessage.id).desc())
         if state == "open":
-            query = query.where(OutboxMessage.state != "sent")
+            query = query.where(col(OutboxMessage.state) != "sent")
         elif state != "all":
-            query = query.where(OutboxMessage.state == state)
+            query = query.where(col(OutboxMessage.state) == state)
         if roadmap:
-            query = query.where(OutboxMessage.roadmap_id == roadmap)
+            query = query.where(col(OutboxMessage.roadmap_id) == roadmap)
         if limit:
             query = query.limit(limit)
         rows = session.execute(query).scalars().all()

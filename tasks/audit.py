@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.store import AuditEvent, AuditHead
 
@@ -109,7 +109,7 @@ def verify_chain(session: Session) -> ChainReport:
     prev = GENESIS
     expected_seq = 1
     count = 0
-    for event in session.exec(select(AuditEvent).order_by(AuditEvent.seq)):  # type: ignore[arg-type]
+    for event in session.exec(select(AuditEvent).order_by(col(AuditEvent.seq))):
         count += 1
         assert event.seq is not None
         if event.seq != expected_seq:
@@ -149,16 +149,18 @@ def audit_events(
     """The events matching the filters, in chain order."""
     from sqlalchemy import String, cast, or_
 
-    query = select(AuditEvent).order_by(AuditEvent.seq)  # type: ignore[arg-type]
-    payload = cast(AuditEvent.payload, String)
+    query = select(AuditEvent).order_by(col(AuditEvent.seq))
+    payload = cast(col(AuditEvent.payload), String)
     if roadmap:
-        query = query.where(or_(AuditEvent.subject == f"roadmap/{roadmap}", payload.like(f'%"roadmap": "{roadmap}"%')))
+        query = query.where(
+            or_(col(AuditEvent.subject) == f"roadmap/{roadmap}", payload.like(f'%"roadmap": "{roadmap}"%'))
+        )
     if org:
         query = query.where(payload.like(f'%"org": "{org}"%'))
     if milestone is not None:
-        query = query.where(AuditEvent.subject == f"milestone/{milestone}")
+        query = query.where(col(AuditEvent.subject) == f"milestone/{milestone}")
     if since:
-        query = query.where(AuditEvent.at_utc >= since)
+        query = query.where(col(AuditEvent.at_utc) >= since)
     if until:
-        query = query.where(AuditEvent.at_utc <= until)
+        query = query.where(col(AuditEvent.at_utc) <= until)
     return list(session.exec(query))

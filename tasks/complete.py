@@ -17,7 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.plan import Roadmap
 from models.store import Completion, Milestone
@@ -129,9 +129,9 @@ def complete(
     _check(roadmap, milestone, request.by)
     done_at = _local(request.at or now, milestone.timezone)
     # conditional on still being open: of two people completing at once, exactly one wins
-    won = session.execute(
+    won = session.exec(
         update(Milestone)
-        .where(Milestone.id == milestone.id, Milestone.status.not_in(("done", "retired")))  # type: ignore[attr-defined]
+        .where(col(Milestone.id) == milestone.id, col(Milestone.status).not_in(("done", "retired")))
         .values(
             status="done", done_at=done_at, done_by=request.by, evidence=request.evidence.strip(), done_version=version
         )  # fmt: skip
@@ -143,6 +143,7 @@ def complete(
         assert fresh is not None
         session.refresh(fresh)
         raise CompletionError(f"milestone {fresh.id} was completed by someone else first: {_describe_done(fresh)}")
+    assert milestone.id is not None  # read from the store, so it has its primary key
     completion = Completion(
         milestone_id=milestone.id, done_at=done_at, done_by=request.by, recorded_at=now, recorded_by=recorded_by,
         evidence=request.evidence.strip(), doc_number=request.doc_number, doc_date=request.doc_date,
@@ -182,8 +183,8 @@ def reopen(
         raise CompletionError("--reason must say why the completion is corrected")
     _check(roadmap, milestone, by)
     last = session.execute(
-        select(Completion).where(Completion.milestone_id == milestone_id, Completion.reopened_at.is_(None))  # type: ignore[union-attr]
-        .order_by(Completion.id.desc())  # type: ignore[union-attr]
+        select(Completion).where(col(Completion.milestone_id) == milestone_id, col(Completion.reopened_at).is_(None))
+        .order_by(col(Completion.id).desc())
     ).scalars().first()  # fmt: skip
     if last is not None:
         last.reopened_at, last.reopened_by, last.reopen_reason = now, by, reason.strip()
@@ -225,7 +226,7 @@ def parse_completions_csv(
         )
     keys = {
         (m.org_id, m.item_number, m.occurrence): m.id
-        for m in session.execute(select(Milestone).where(Milestone.roadmap_id == roadmap.id)).scalars()
+        for m in session.execute(select(Milestone).where(col(Milestone.roadmap_id) == roadmap.id)).scalars()
     }
     problems: list[str] = []
     out: list[tuple[int, CompletionRequest]] = []

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import false, or_, select, update
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from models.addresses import mask_url
 from models.db import session_scope
@@ -94,7 +95,7 @@ def build_digest(recipient: str, payloads: list[dict[str, Any]], now: datetime, 
     zone = ZoneInfo(payloads[0].get("timezone") or "Europe/Moscow")
     # one reminder per milestone and kind: a retried row and a fresh one must not both show
     unique = {(p["milestone_id"], p["kind"]): p for p in payloads}
-    name = next((p.get("addressee") for p in payloads if p.get("addressee")), "")
+    name = next((p["addressee"] for p in payloads if p.get("addressee")), "")
     return Digest(recipient, name, as_of or now.astimezone(zone).date(), [entry_from(p) for p in unique.values()],
                   complete_hint=COMPLETE_HINT)  # fmt: skip
 
@@ -106,21 +107,21 @@ def pending(
     with session_scope(engine) as session:
         query = select(OutboxMessage).where(
             or_(
-                OutboxMessage.state == "pending",
-                (OutboxMessage.state == "failed") & (OutboxMessage.next_attempt_at <= now),  # type: ignore[operator]
+                col(OutboxMessage.state) == "pending",
+                (col(OutboxMessage.state) == "failed") & (col(OutboxMessage.next_attempt_at) <= now),
             )
         )
         if roadmaps:
-            query = query.where(OutboxMessage.roadmap_id.in_(roadmaps))  # type: ignore[attr-defined]
+            query = query.where(col(OutboxMessage.roadmap_id).in_(roadmaps))
         wanted = _families(families)
         if wanted == (MONITORING,):
-            query = query.where(OutboxMessage.kind == MONITORING)
+            query = query.where(col(OutboxMessage.kind) == MONITORING)
         elif wanted == (REMINDERS,):
-            query = query.where(OutboxMessage.kind != MONITORING)
+            query = query.where(col(OutboxMessage.kind) != MONITORING)
         elif not wanted:
             query = query.where(false())
         groups: dict[Group, list[OutboxMessage]] = defaultdict(list)
-        for row in session.execute(query.order_by(OutboxMessage.id)).scalars():
+        for row in session.execute(query.order_by(col(OutboxMessage.id))).scalars():
             groups[(row.recipient, family(row.kind))].append(row)
     return dict(groups)
 
@@ -205,12 +206,12 @@ def _mark_sent(engine: Engine, rows: list[OutboxMessage], recipient: str, now: d
     with session_scope(engine) as session:
         session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids))  # type: ignore[union-attr]
+            .where(col(OutboxMessage.id).in_(ids))
             .values(
                 state="sent",
                 sent_at=now,
                 digest_id=digest_id,
-                attempts=OutboxMessage.attempts + 1,
+                attempts=col(OutboxMessage.attempts) + 1,
                 last_error=None,
                 next_attempt_at=None,
             )  # fmt: skip
@@ -225,7 +226,7 @@ def _mark_failed(engine: Engine, rows: list[OutboxMessage], error: str, now: dat
             attempts = row.attempts + 1
             session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id == row.id)
+                .where(col(OutboxMessage.id) == row.id)
                 .values(state="failed", attempts=attempts, last_error=error, next_attempt_at=now + backoff(attempts))
             )
         record_event(session, actor=actor, action=f"{_actions(rows)}.failed", subject="outbox/failed", at=now,
@@ -254,8 +255,8 @@ def dry_run_groups(
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for (recipient, _family), rows in pending(engine, now=now).items():
         groups[recipient] += [row.payload for row in rows]
-    for rows in decided:
-        for row in rows:
+    for decided_rows in decided:
+        for row in decided_rows:
             if row["state"] == "pending":
                 groups[row["recipient"]].append(row["payload"])
     return dict(groups)

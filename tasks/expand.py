@@ -146,11 +146,12 @@ def _expand_step(
     roadmap: Roadmap,
     step: CycleStep,
     deadline: Deadline,
-    kinds: list[str] | None,
+    kinds: Sequence[str] | None,
     orgs: Sequence[OrgRef],
     occurrence: str,
 ) -> list[PlannedMilestone]:
     responsible = () if step.responsible == "unassigned" else tuple(step.responsible)
+    occ: list[tuple[str, str, Window | None]]
     if deadline.waits_for_date:
         # a step without a date in the source waits for one, once per academic year
         occ = [(occurrence, "waiting", None)]

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
 from sqlalchemy import and_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.ru import plural
 from models.store import Milestone, Organisation, PlanItem, RoadmapRecord, RoadmapVersion
@@ -59,14 +59,16 @@ def roadmap_today(session: Session, *, roadmap_id: str, now: datetime) -> date:
 def _check_scope(session: Session, roadmap_id: str, org_id: str | None) -> tuple[RoadmapRecord, str | None]:
     record = session.get(RoadmapRecord, roadmap_id)
     if record is None:
-        known = session.execute(select(RoadmapRecord.id).order_by(RoadmapRecord.id)).scalars().all()
+        known = session.execute(select(col(RoadmapRecord.id)).order_by(col(RoadmapRecord.id))).scalars().all()
         holds = f"the store holds: {', '.join(known)}" if known else "the store holds none: load one with roadmap sync"
         raise ReportError(f"--roadmap: unknown roadmap «{roadmap_id}»; {holds}")
     if org_id is None:
         return record, None
     orgs = (
         session.execute(
-            select(Milestone.org_id).where(Milestone.roadmap_id == roadmap_id, Milestone.org_id != "").distinct()
+            select(col(Milestone.org_id))
+            .where(col(Milestone.roadmap_id) == roadmap_id, col(Milestone.org_id) != "")
+            .distinct()
         )
         .scalars()
         .all()
@@ -98,21 +100,26 @@ def build_audit_report(session: Session, *, roadmap_id: str, org_id: str | None 
     items = {
         r.number: r
         for r in session.execute(
-            select(PlanItem.number, PlanItem.title, PlanItem.position).where(PlanItem.roadmap_id == roadmap_id)
+            select(col(PlanItem.number), col(PlanItem.title), col(PlanItem.position)).where(
+                col(PlanItem.roadmap_id) == roadmap_id
+            )
         )
     }
-    names = {org_id: name for org_id, name in session.execute(select(Organisation.id, Organisation.name))}
+    names = {org_id: name for org_id, name in session.execute(select(col(Organisation.id), col(Organisation.name)))}
     status = effective_status(as_of)
     query = (
         select(
-            Milestone.id, Milestone.item_number, Milestone.org_id, Milestone.occurrence, Milestone.window_start,
-            Milestone.window_end, status.label("status"), Milestone.done_at, Milestone.done_by, Milestone.evidence,
-            Milestone.done_version, Milestone.updated_version, Milestone.retired_version, Milestone.retired_reason,
-            Milestone.timezone,
+            col(Milestone.id), col(Milestone.item_number), col(Milestone.org_id), col(Milestone.occurrence),
+            col(Milestone.window_start), col(Milestone.window_end), status.label("status"), col(Milestone.done_at),
+            col(Milestone.done_by), col(Milestone.evidence), col(Milestone.done_version),
+            col(Milestone.updated_version), col(Milestone.retired_version), col(Milestone.retired_reason),
+            col(Milestone.timezone),
         )
-        .join(PlanItem, and_(PlanItem.roadmap_id == Milestone.roadmap_id, PlanItem.number == Milestone.item_number))
-        .where(Milestone.roadmap_id == roadmap_id, *([Milestone.org_id == org_id] if org_id is not None else []))
-        .order_by(Milestone.org_id, PlanItem.position, Milestone.occurrence, Milestone.id)
+        .join(PlanItem, and_(col(PlanItem.roadmap_id) == Milestone.roadmap_id,
+                             col(PlanItem.number) == Milestone.item_number))
+        .where(col(Milestone.roadmap_id) == roadmap_id,
+               *([col(Milestone.org_id) == org_id] if org_id is not None else []))
+        .order_by(col(Milestone.org_id), col(PlanItem.position), col(Milestone.occurrence), col(Milestone.id))
     )  # fmt: skip
     rows: list[AuditRow] = []
     for m in session.execute(query):
@@ -143,9 +150,14 @@ def build_audit_report(session: Session, *, roadmap_id: str, org_id: str | None 
     versions = [
         VersionLine(v.version, _local_date(v.loaded_at, record.timezone) or as_of, v.loaded_by, v.note)
         for v in session.execute(
-            select(RoadmapVersion.version, RoadmapVersion.loaded_at, RoadmapVersion.loaded_by, RoadmapVersion.note)
-            .where(RoadmapVersion.roadmap_id == roadmap_id)
-            .order_by(RoadmapVersion.version)
+            select(
+                col(RoadmapVersion.version),
+                col(RoadmapVersion.loaded_at),
+                col(RoadmapVersion.loaded_by),
+                col(RoadmapVersion.note),
+            )
+            .where(col(RoadmapVersion.roadmap_id) == roadmap_id)
+            .order_by(col(RoadmapVersion.version))
         )
     ]
     order = sorted(items.values(), key=lambda r: r.position)
@@ -244,8 +256,8 @@ def render_xlsx(report: AuditReport) -> bytes:
 
     summary = wb.create_sheet("Сводка")
     summary.column_dimensions["A"].width = 60
-    for col in "BCDEFGHI":
-        summary.column_dimensions[col].width = 14
+    for letter in "BCDEFGHI":
+        summary.column_dimensions[letter].width = 14
     title = WriteOnlyCell(summary, value="Отчёт об исполнении дорожной карты")
     title.font = Font(bold=True, size=13)
     summary.append([title])

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, and_, case, cast, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.store import STATUSES, Milestone, Organisation, PlanItem
 
@@ -72,7 +72,7 @@ class StatusRow:
 
 def local_dates(session: Session, *, now: datetime) -> dict[str, date]:
     """Today's date in every time zone the store's milestones use."""
-    zones = session.execute(select(Milestone.timezone).distinct()).scalars().all()
+    zones = session.execute(select(col(Milestone.timezone)).distinct()).scalars().all()
     moment = now if now.tzinfo else now.replace(tzinfo=UTC)
     return {zone: moment.astimezone(ZoneInfo(zone)).date() for zone in zones}
 
@@ -83,7 +83,8 @@ def _today(as_of: date | dict[str, date]) -> ColumnElement[Any]:
     if not as_of:
         return literal(date.today())
     return case(
-        *((Milestone.timezone == zone, literal(d)) for zone, d in as_of.items()), else_=literal(min(as_of.values()))
+        *((col(Milestone.timezone) == zone, literal(d)) for zone, d in as_of.items()),
+        else_=literal(min(as_of.values())),
     )
 
 
@@ -92,26 +93,26 @@ def effective_status(as_of: date | dict[str, date]) -> ColumnElement[str]:
     today = _today(as_of)
     return case(
         (
-            Milestone.status.in_(DATED_OPEN),  # type: ignore[attr-defined]
+            col(Milestone.status).in_(DATED_OPEN),
             case(
-                (and_(Milestone.window_end.is_not(None), Milestone.window_end < today), "overdue"),  # type: ignore[union-attr,operator]
-                (or_(Milestone.window_start.is_(None), Milestone.window_start <= today), "due"),  # type: ignore[union-attr,operator]
+                (and_(col(Milestone.window_end).is_not(None), col(Milestone.window_end) < today), "overdue"),
+                (or_(col(Milestone.window_start).is_(None), col(Milestone.window_start) <= today), "due"),
                 else_="planned",
             ),
         ),
-        else_=Milestone.status,
+        else_=col(Milestone.status),
     )
 
 
 def _filters(f: StatusFilter, status: ColumnElement[str]) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if f.roadmap:
-        where.append(Milestone.roadmap_id == f.roadmap)  # type: ignore[arg-type]
+        where.append(col(Milestone.roadmap_id) == f.roadmap)
     if f.org:
-        where.append(Milestone.org_id == f.org)  # type: ignore[arg-type]
+        where.append(col(Milestone.org_id) == f.org)
     if f.party:
         # responsible is a JSON list of party ids; its text form contains the quoted id
-        where.append(cast(Milestone.responsible, String).like(f'%"{f.party}"%'))
+        where.append(cast(col(Milestone.responsible), String).like(f'%"{f.party}"%'))
     if f.overdue_only:
         where.append(status == "overdue")
     elif not f.include_all:
@@ -125,9 +126,9 @@ def status_counts(session: Session, *, as_of: date | dict[str, date], f: StatusF
     counting = StatusFilter(f.roadmap, f.org, f.party, overdue_only=False, include_all=True)
     where = _filters(counting, status)
     query = (
-        select(Milestone.roadmap_id, Milestone.org_id, status.label("status"), func.count())
+        select(col(Milestone.roadmap_id), col(Milestone.org_id), status.label("status"), func.count())
         .where(*where)
-        .group_by(Milestone.roadmap_id, Milestone.org_id, status)
+        .group_by(col(Milestone.roadmap_id), col(Milestone.org_id), status)
     )
     totals = dict.fromkeys(STATUSES, 0)
     per_roadmap: dict[str, dict[str, int]] = {}
@@ -151,22 +152,29 @@ def status_rows(
     items = {
         (r.roadmap_id, r.number): r
         for r in session.execute(
-            select(PlanItem.roadmap_id, PlanItem.number, PlanItem.title, PlanItem.result, PlanItem.depends_on)
+            select(
+                col(PlanItem.roadmap_id),
+                col(PlanItem.number),
+                col(PlanItem.title),
+                col(PlanItem.result),
+                col(PlanItem.depends_on),
+            )
         )
     }
-    names = {org_id: name for org_id, name in session.execute(select(Organisation.id, Organisation.name))}
+    names = {org_id: name for org_id, name in session.execute(select(col(Organisation.id), col(Organisation.name)))}
     query = (
         select(
-            Milestone.id, Milestone.roadmap_id, Milestone.item_number, Milestone.org_id, Milestone.occurrence,
-            Milestone.window_start, Milestone.window_end, status.label("status"),
-            cast(Milestone.responsible, String).label("responsible"), Milestone.done_at, Milestone.done_by,
-            Milestone.evidence, Milestone.timezone,
+            col(Milestone.id), col(Milestone.roadmap_id), col(Milestone.item_number), col(Milestone.org_id),
+            col(Milestone.occurrence), col(Milestone.window_start), col(Milestone.window_end), status.label("status"),
+            cast(col(Milestone.responsible), String).label("responsible"), col(Milestone.done_at),
+            col(Milestone.done_by), col(Milestone.evidence), col(Milestone.timezone),
         )
-        .join(PlanItem, and_(PlanItem.roadmap_id == Milestone.roadmap_id, PlanItem.number == Milestone.item_number))
+        .join(PlanItem, and_(col(PlanItem.roadmap_id) == Milestone.roadmap_id,
+                             col(PlanItem.number) == Milestone.item_number))
         .where(*_filters(f, status))
         .order_by(
-            Milestone.window_end.is_(None), Milestone.window_end, Milestone.roadmap_id,  # type: ignore[union-attr]
-            PlanItem.position, Milestone.org_id, Milestone.occurrence,
+            col(Milestone.window_end).is_(None), col(Milestone.window_end), col(Milestone.roadmap_id),
+            col(PlanItem.position), col(Milestone.org_id), col(Milestone.occurrence),
         )
     )  # fmt: skip
     if limit:

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.calendar import ProductionCalendar
 from models.plan import Item, Party, Roadmap
@@ -135,7 +135,9 @@ def decide_reminders(
     """Move statuses and queue the reminders due today for one roadmap (see the module docstring)."""
     report = DecideReport(roadmap.id)
     zones = set(
-        session.execute(select(Milestone.timezone).where(Milestone.roadmap_id == roadmap.id).distinct()).scalars()
+        session.execute(
+            select(col(Milestone.timezone)).where(col(Milestone.roadmap_id) == roadmap.id).distinct()
+        ).scalars()
     )
     if timezones is not None:
         zones &= set(timezones)
@@ -143,7 +145,9 @@ def decide_reminders(
     texts = {
         r.number: r
         for r in session.execute(
-            select(PlanItem.number, PlanItem.title, PlanItem.result).where(PlanItem.roadmap_id == roadmap.id)
+            select(col(PlanItem.number), col(PlanItem.title), col(PlanItem.result)).where(
+                col(PlanItem.roadmap_id) == roadmap.id
+            )
         )
     }
     names = {p.id: p.name for p in roadmap.parties}
@@ -161,8 +165,12 @@ def decide_reminders(
             reminders += _moved_notices(session, roadmap, zone, day, texts, names, now)
 
     org_ids = {p[1] for r in reminders for p in r.parties if p[1]}
-    org_names = (
-        dict(session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids))).all())  # type: ignore[attr-defined]
+    org_names: dict[str, str] = (
+        dict(
+            session.execute(
+                select(col(Organisation.id), col(Organisation.name)).where(col(Organisation.id).in_(org_ids))
+            ).all()
+        )
         if org_ids
         else {}
     )
@@ -208,8 +216,8 @@ def _new_rows(session: Session, roadmap_id: str, rows: list[dict[str, Any]]) -> 
     if not rows:
         return []
     since = min(r["due_on"] for r in rows)
-    query = select(OutboxMessage.key, OutboxMessage.recipient).where(
-        OutboxMessage.roadmap_id == roadmap_id, OutboxMessage.due_on >= since
+    query = select(col(OutboxMessage.key), col(OutboxMessage.recipient)).where(
+        col(OutboxMessage.roadmap_id) == roadmap_id, col(OutboxMessage.due_on) >= since
     )
     existing = {(key, recipient) for key, recipient in session.execute(query)}
     seen: set[tuple[str, str]] = set()
@@ -225,20 +233,20 @@ def _new_rows(session: Session, roadmap_id: str, rows: list[dict[str, Any]]) -> 
 def _move_statuses(
     session: Session, roadmap_id: str, zone: str, day: date, report: DecideReport, *, dry_run: bool
 ) -> None:
-    here = and_(Milestone.roadmap_id == roadmap_id, Milestone.timezone == zone)
-    to_overdue = and_(here, Milestone.status.in_(("planned", "due")), Milestone.window_end < day)  # type: ignore[attr-defined,operator]
+    here = and_(col(Milestone.roadmap_id) == roadmap_id, col(Milestone.timezone) == zone)
+    to_overdue = and_(here, col(Milestone.status).in_(("planned", "due")), col(Milestone.window_end) < day)
     to_due = and_(
         here,
-        Milestone.status == "planned",
-        or_(Milestone.window_start.is_(None), Milestone.window_start <= day),  # type: ignore[union-attr,operator]
-        Milestone.window_end >= day,  # type: ignore[operator]
+        col(Milestone.status) == "planned",
+        or_(col(Milestone.window_start).is_(None), col(Milestone.window_start) <= day),
+        col(Milestone.window_end) >= day,
     )
     if dry_run:
         report.to_overdue += session.execute(select(func.count()).select_from(Milestone).where(to_overdue)).scalar_one()
         report.to_due += session.execute(select(func.count()).select_from(Milestone).where(to_due)).scalar_one()
         return
-    report.to_overdue += session.execute(update(Milestone).where(to_overdue).values(status="overdue")).rowcount
-    report.to_due += session.execute(update(Milestone).where(to_due).values(status="due")).rowcount
+    report.to_overdue += session.exec(update(Milestone).where(to_overdue).values(status="overdue")).rowcount
+    report.to_due += session.exec(update(Milestone).where(to_due).values(status="due")).rowcount
 
 
 def _entry(roadmap: Roadmap, row: Any, kind: str, texts: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
@@ -268,13 +276,14 @@ def _decide_zone(
                   *(d for i in items.values() if i.reminders for d in i.reminders.before_days)])  # fmt: skip
     horizon = day + timedelta(days=widest + 10)  # + room for a threshold moved back over a long holiday
     query = select(
-        Milestone.id, Milestone.item_number, Milestone.org_id, Milestone.occurrence, Milestone.kind,
-        Milestone.window_start, Milestone.window_end, Milestone.status, Milestone.responsible,
+        col(Milestone.id), col(Milestone.item_number), col(Milestone.org_id), col(Milestone.occurrence),
+        col(Milestone.kind), col(Milestone.window_start), col(Milestone.window_end), col(Milestone.status),
+        col(Milestone.responsible),
     ).where(
-        Milestone.roadmap_id == roadmap.id, Milestone.timezone == zone,
+        col(Milestone.roadmap_id) == roadmap.id, col(Milestone.timezone) == zone,
         or_(
-            and_(Milestone.status.in_(OPEN), Milestone.window_end <= horizon),  # type: ignore[attr-defined,operator]
-            Milestone.status == "waiting-for-date",
+            and_(col(Milestone.status).in_(OPEN), col(Milestone.window_end) <= horizon),
+            col(Milestone.status) == "waiting-for-date",
         ),
     )  # fmt: skip
     out: list[Reminder] = []
@@ -285,9 +294,12 @@ def _decide_zone(
     # that day, so a sweep that catches up after a gap does not send the next stage the day after
     last_told: dict[tuple[int, str], date] = {}
     told = (
-        select(OutboxMessage.milestone_id, OutboxMessage.kind, func.max(OutboxMessage.created_at))
-        .where(OutboxMessage.roadmap_id == roadmap.id, OutboxMessage.kind.in_(("lapse", "overdue", "escalation")))  # type: ignore[attr-defined]
-        .group_by(OutboxMessage.milestone_id, OutboxMessage.kind)
+        select(col(OutboxMessage.milestone_id), col(OutboxMessage.kind), func.max(OutboxMessage.created_at))
+        .where(
+            col(OutboxMessage.roadmap_id) == roadmap.id,
+            col(OutboxMessage.kind).in_(("lapse", "overdue", "escalation")),
+        )
+        .group_by(col(OutboxMessage.milestone_id), col(OutboxMessage.kind))
     )
     for milestone_id, told_kind, moment in session.execute(told):
         kind_key = "escalation" if told_kind == "escalation" else "late"
@@ -352,10 +364,10 @@ def _moved_notices(
     """Tell the parties concerned that an amendment moved a deadline or changed who is responsible."""
     query = (
         select(DeadlineChange, Milestone)
-        .join(Milestone, Milestone.id == DeadlineChange.milestone_id)
+        .join(Milestone, col(Milestone.id) == DeadlineChange.milestone_id)
         .where(
-            Milestone.roadmap_id == roadmap.id, Milestone.timezone == zone,
-            DeadlineChange.notified_at.is_(None),  # type: ignore[union-attr]
+            col(Milestone.roadmap_id) == roadmap.id, col(Milestone.timezone) == zone,
+            col(DeadlineChange.notified_at).is_(None),
         )
     )  # fmt: skip
     out = []
@@ -380,16 +392,17 @@ def active_roadmaps(session: Session, only: Iterable[str] | None = None) -> list
     from models.store import RoadmapRecord, RoadmapVersion
 
     query = (
-        select(RoadmapVersion.yaml_text, RoadmapRecord.id)
+        select(col(RoadmapVersion.yaml_text), col(RoadmapRecord.id))
         .join(
             RoadmapRecord,
             and_(
-                RoadmapRecord.id == RoadmapVersion.roadmap_id, RoadmapRecord.current_version == RoadmapVersion.version
+                col(RoadmapRecord.id) == RoadmapVersion.roadmap_id,
+                col(RoadmapRecord.current_version) == RoadmapVersion.version,
             ),
         )  # fmt: skip
-        .where(RoadmapRecord.active.is_(True))  # type: ignore[attr-defined]
-        .order_by(RoadmapRecord.id)
+        .where(col(RoadmapRecord.active).is_(True))
+        .order_by(col(RoadmapRecord.id))
     )
     if only:
-        query = query.where(RoadmapRecord.id.in_(list(only)))  # type: ignore[attr-defined]
+        query = query.where(col(RoadmapRecord.id).in_(list(only)))
     return [parse_plan(text, f"{roadmap_id} (stored)") for text, roadmap_id in session.execute(query)]

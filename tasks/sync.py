@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.loader import PlanError, parse_plan
 from models.plan import Roadmap, number_key
@@ -104,19 +104,23 @@ def content_hash(text: str) -> str:
 def territory_orgs(session: Session, roadmap: Roadmap) -> list[OrgRef]:
     """The active organisations of the registry in the roadmap's territory."""
     query = select(
-        Organisation.id, Organisation.kind, Organisation.region, Organisation.municipality, Organisation.timezone
-    ).where(Organisation.active.is_(True), Organisation.region == roadmap.territory.region)  # type: ignore[attr-defined]
+        col(Organisation.id),
+        col(Organisation.kind),
+        col(Organisation.region),
+        col(Organisation.municipality),
+        col(Organisation.timezone),
+    ).where(col(Organisation.active).is_(True), col(Organisation.region) == roadmap.territory.region)
     if roadmap.territory.municipality is not None:
-        query = query.where(Organisation.municipality == roadmap.territory.municipality)
-    return [OrgRef(*row) for row in session.execute(query.order_by(Organisation.id))]
+        query = query.where(col(Organisation.municipality) == roadmap.territory.municipality)
+    return [OrgRef(*row) for row in session.execute(query.order_by(col(Organisation.id)))]
 
 
 def _previous(session: Session, roadmap_id: str) -> RoadmapVersion | None:
     return (
         session.execute(
             select(RoadmapVersion)
-            .where(RoadmapVersion.roadmap_id == roadmap_id)
-            .order_by(RoadmapVersion.version.desc())  # type: ignore[attr-defined]
+            .where(col(RoadmapVersion.roadmap_id) == roadmap_id)
+            .order_by(col(RoadmapVersion.version).desc())
         )
         .scalars()
         .first()
@@ -124,9 +128,9 @@ def _previous(session: Session, roadmap_id: str) -> RoadmapVersion | None:
 
 
 _MILESTONE_COLUMNS = (
-    Milestone.id, Milestone.item_number, Milestone.org_id, Milestone.occurrence, Milestone.kind,
-    Milestone.window_start, Milestone.window_end, Milestone.timezone, Milestone.status, Milestone.responsible,
-    Milestone.done_at,
+    col(Milestone.id), col(Milestone.item_number), col(Milestone.org_id), col(Milestone.occurrence),
+    col(Milestone.kind), col(Milestone.window_start), col(Milestone.window_end), col(Milestone.timezone),
+    col(Milestone.status), col(Milestone.responsible), col(Milestone.done_at),
 )  # fmt: skip
 
 
@@ -157,7 +161,7 @@ def sync_plan(
 
     planned = expand(roadmap, territory_orgs(session, roadmap))
     existing = {(r.item_number, r.org_id, r.occurrence): r for r in session.execute(
-        select(*_MILESTONE_COLUMNS).where(Milestone.roadmap_id == roadmap.id))}  # fmt: skip
+        select(*_MILESTONE_COLUMNS).where(col(Milestone.roadmap_id) == roadmap.id))}  # fmt: skip
     plan_numbers = {item.number for item in roadmap.items} | {
         f"{CYCLE_PREFIX}{s.number}" for s in (roadmap.cycle.steps if roadmap.cycle else [])
     }
@@ -280,8 +284,8 @@ def _write(
 
 
 def _write_items(session: Session, roadmap: Roadmap, version: int) -> None:
-    current = {p.number: p for p in session.execute(
-        select(PlanItem).where(PlanItem.roadmap_id == roadmap.id)).scalars()}  # fmt: skip
+    current: dict[str, PlanItem] = {p.number: p for p in session.execute(
+        select(PlanItem).where(col(PlanItem.roadmap_id) == roadmap.id)).scalars()}  # fmt: skip
     rows: list[dict[str, Any]] = []
     for position, (_, section, item) in enumerate(roadmap.walk_items()):
         rows.append({
@@ -302,19 +306,19 @@ def _write_items(session: Session, roadmap: Roadmap, version: int) -> None:
     seen = set()
     for row in rows:
         seen.add(row["number"])
-        item = current.get(row["number"])
-        if item is None:
+        stored = current.get(row["number"])
+        if stored is None:
             session.add(PlanItem(roadmap_id=roadmap.id, version=version, **row))
             continue
-        if any(getattr(item, k) != v for k, v in row.items()) or item.retired_version is not None:
-            for k, v in row.items():
-                setattr(item, k, v)
-            item.version, item.retired_version = version, None
-            session.add(item)
-    for number, item in current.items():
-        if number not in seen and item.retired_version is None:
-            item.retired_version = version
-            session.add(item)
+        if any(getattr(stored, k) != v for k, v in row.items()) or stored.retired_version is not None:
+            for column, value in row.items():
+                setattr(stored, column, value)
+            stored.version, stored.retired_version = version, None
+            session.add(stored)
+    for number, stored in current.items():
+        if number not in seen and stored.retired_version is None:
+            stored.retired_version = version
+            session.add(stored)
 
 
 def _record(session: Session, roadmap: Roadmap, report: SyncReport, *, actor: str, retired_ids: list[int]) -> None:

@@ -7,7 +7,7 @@ revisions run on the engine `models.db.open_store` made, SQLite's BEGIN IMMEDIAT
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from sqlmodel import SQLModel
@@ -15,7 +15,7 @@ from sqlmodel import SQLModel
 import models.store  # noqa: F401  (registers the tables on SQLModel.metadata, the target of autogenerate)
 
 
-def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
     """Autogenerate renders SQLModel's own types as the plain SQLAlchemy types they stand for (AutoString
     as sa.String, UTCDateTime as sa.DateTime(timezone=True)), so revisions need no sqlmodel import."""
     from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
