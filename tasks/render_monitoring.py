@@ -16,7 +16,7 @@ from jinja2 import Environment
 from models.monitoring_view import CHART_COLOURS, EMPTY, LEVEL_COLUMNS, MonitoringReport
 from models.ru import plural, ru_number
 from notifications.templating import make_environment
-from tasks.report_audit import Format, write_atomically
+from tasks.report_audit import Format, write_file
 
 BEHIND_LIMIT = 10  # rows of each level in «Отстающие»; the xlsx lists them all
 
@@ -179,10 +179,7 @@ def render(report: MonitoringReport, fmt: Format) -> bytes:
 
 def write_report(report: MonitoringReport, *, fmt: Format, path: str | Path) -> Path:
     """Render the report and write it to `path` atomically; returns the path written."""
-    target = Path(path)
-    data = render(report, fmt)
-    write_atomically(target, lambda f: f.write(data))
-    return target
+    return write_file(path, render(report, fmt))
 
 
 REPORT_FORMATS: tuple[Format, ...] = ("html", "xlsx")  # what the monitor flow writes for each snapshot

@@ -309,12 +309,16 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
         raise
 
 
-def write_report(report: AuditReport, *, fmt: Format, path: str | Path) -> Path:
-    """Render the report and write it to `path` atomically; returns the path written."""
+def write_file(path: str | Path, data: bytes) -> Path:
+    """Write a rendered report to `path` atomically (see write_atomically); returns the path written."""
     target = Path(path)
-    data = render(report, fmt)
     write_atomically(target, lambda f: f.write(data))
     return target
+
+
+def write_report(report: AuditReport, *, fmt: Format, path: str | Path) -> Path:
+    """Render the report and write it to `path` atomically; returns the path written."""
+    return write_file(path, render(report, fmt))
 
 
 def format_for(path: str | Path, fmt: str | None) -> Format:
