@@ -12,11 +12,14 @@ from models.settings import SettingsError, get_settings
 T = TypeVar("T")
 
 # A one-shot CLI run needs no analytics (there is no network), no heartbeat thread holding the
-# process for a second at exit, and only Prefect's warnings among our own output. These are
-# defaults: an operator's own PREFECT_* settings win.
+# process for a second at exit, and none of Prefect's own log lines among our output: a refused input
+# raised inside a flow would otherwise print Prefect's ERROR log with the traceback before our one-line
+# message, and its shutdown warnings are noise. What went wrong is said by the command itself; an
+# unexpected error still ends in Python's traceback and exit 1. These are defaults: an operator's own
+# PREFECT_* settings win (PREFECT_LOGGING_LEVEL=INFO shows the runs).
 _PREFECT_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_LOGGING_LEVEL": "CRITICAL",
     "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
 }
 

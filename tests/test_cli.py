@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -167,3 +168,21 @@ def test_the_console_script_runs_and_exits_2_on_invalid_input(tmp_path):
     assert proc.returncode == 2
     assert f"{bad}:" in proc.stderr and "YAML syntax error" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.skipif(
+    shutil.which("roadmap") is None and not (Path(sys.executable).parent / "roadmap").exists(),
+    reason="console script not installed (pip install -e .)",
+)
+def test_a_refusal_inside_a_flow_prints_one_line_and_no_prefect_traceback(tmp_path):
+    exe = shutil.which("roadmap") or str(Path(sys.executable).parent / "roadmap")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")} | {
+        "PREFECT_HOME": str(tmp_path / "prefect"), "ROADMAP_DATA_DIR": str(tmp_path / "data"),
+    }  # fmt: skip
+    proc = subprocess.run([exe, "monitor", "--roadmap", "nope", "--year", "2021", "--no-notify",
+                           "--db", f"sqlite:///{tmp_path / 'store.db'}"],
+                          capture_output=True, text=True, check=False, env=env, timeout=120)  # fmt: skip
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and "ERROR" not in proc.stderr, proc.stderr
+    assert ("error: no roadmap «nope» in the store (it holds: none); load its plan first with `roadmap sync PLAN`"
+            in proc.stderr.splitlines())  # fmt: skip
