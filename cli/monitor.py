@@ -32,6 +32,7 @@ from models.settings import SettingsError
 from tasks.indicators import VALUE_COLUMNS, list_values, load_values, parse_values_csv, registry_orgs
 from tasks.monitoring import MonitoringError
 from tasks.registry import RegistryError
+from tasks.report_audit import ReportError
 from tasks.sweep import active_roadmaps
 
 indicators_app = _group(
@@ -146,6 +147,8 @@ def monitor(
                           report_dir=str(report_dir) if report_dir else None)  # fmt: skip
     except (StoreError, MonitoringError) as exc:
         raise _fail(f"error: {exc}") from None
+    except ReportError as exc:  # the report folder cannot be used: checked before any snapshot is taken
+        raise _fail(str(exc)) from None
     except OSError as exc:  # the snapshot is recorded; its report could not be written
         again = f"roadmap report monitoring --roadmap {roadmap} --year {year or 'YEAR'} -o FILE"
         raise _fail(f"error: the snapshot is recorded but its report could not be written: {exc}; write it with "

@@ -28,6 +28,7 @@ from tasks.prefect_tasks import (
     publish_monitoring_report,
     publish_monitoring_summary,
     queue_monitoring_notice_task,
+    report_folder_task,
     take_snapshot_task,
     write_monitoring_files_task,
 )
@@ -67,6 +68,7 @@ def monitor(
     who = actor or settings.actor or "monitor"
     folder = Path(report_dir) if report_dir else settings.data_dir / "reports"
     try:
+        report_folder_task(folder)  # before the snapshot: never a snapshot whose report cannot be written
         with session_scope(engine) as session:
             report = take_snapshot_task(session, roadmap_id=roadmap, year=year, now=now, actor=who)
             html = report_file(folder, roadmap_id=roadmap, year=report.summary["year"], snapshot_id=report.snapshot_id,

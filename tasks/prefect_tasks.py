@@ -135,6 +135,7 @@ write_monitoring_report_task = task(name="write-monitoring-report", cache_policy
     render_monitoring.write_report
 )
 write_monitoring_files_task = task(name="write-monitoring-files", cache_policy=NO_CACHE)(render_monitoring.write_files)
+report_folder_task = task(name="report-folder", cache_policy=NO_CACHE)(render_monitoring.report_folder)
 
 
 @task(name="publish-monitoring-report", cache_policy=NO_CACHE)

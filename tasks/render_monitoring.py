@@ -6,6 +6,7 @@ sheet per table and a line chart per measure, and Markdown (also the Prefect art
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -16,7 +17,7 @@ from jinja2 import Environment
 from models.monitoring_view import CHART_COLOURS, EMPTY, LEVEL_COLUMNS, MonitoringReport
 from models.ru import plural, ru_number
 from notifications.templating import make_environment
-from tasks.report_audit import Format, write_file
+from tasks.report_audit import Format, ReportError, write_file
 
 BEHIND_LIMIT = 10  # rows of each level in «Отстающие»; the xlsx lists them all
 
@@ -190,11 +191,26 @@ def report_file(folder: str | Path, *, roadmap_id: str, year: int, snapshot_id: 
     return Path(folder) / f"monitoring-{roadmap_id}-{year}-snapshot-{snapshot_id}.{fmt}"
 
 
+def report_folder(folder: str | Path) -> Path:
+    """The folder for the monitor flow's report files, made if missing; ReportError when it cannot be used.
+
+    Checked before a snapshot is taken, so that a run never records a snapshot it cannot write the report of.
+    """
+    path = Path(folder)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReportError(f"--report-dir: cannot use «{path}» for the report files: {exc.strerror or exc}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ReportError(f"--report-dir: cannot write the report files into «{path}»: the folder is not writable")
+    return path
+
+
 def write_files(
     report: MonitoringReport, *, folder: str | Path, formats: Iterable[Format] = REPORT_FORMATS
 ) -> list[Path]:
     """Write the report in each format into `folder` (made if missing) under `report_file` names."""
-    Path(folder).mkdir(parents=True, exist_ok=True)
+    report_folder(folder)
     return [
         write_report(report, fmt=fmt, path=report_file(folder, roadmap_id=report.roadmap_id, year=report.year,
                                                        snapshot_id=report.snapshot_id, fmt=fmt))
