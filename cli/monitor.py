@@ -33,6 +33,7 @@ from tasks.indicators import VALUE_COLUMNS, list_values, load_values, parse_valu
 from tasks.monitoring import MonitoringError
 from tasks.registry import RegistryError
 from tasks.report_audit import ReportError
+from tasks.snapshots import SNAPSHOT_COLUMNS, list_snapshots
 from tasks.sweep import active_roadmaps
 
 indicators_app = _group(
@@ -163,7 +164,34 @@ def monitor(
         typer.echo("\n".join(result["lines"]))
 
 
+def snapshots(
+    roadmap: Annotated[str | None, typer.Option("--roadmap", help="only this roadmap id")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="only this year")] = None,
+    format: FormatOption = "table",
+    db: DbOption = None,
+) -> None:
+    """List the monitoring snapshots, oldest first: id, roadmap, year, run of the year, when, by whom, counts.
+
+    Every run of `roadmap monitor` (or the monitor flow) adds one; none is ever changed, so this is the
+    monitoring's history. An id is what `roadmap report monitoring --snapshot N` takes. JSON is an array
+    of {"id", "roadmap", "year", "run", "taken_at", "taken_by", "plan_version", "loads", "met", "within",
+    "missed", "no_data"}.
+
+    Example: roadmap snapshots --roadmap tomsk-2020-2024 --year 2021
+    """
+    engine = _engine(db)
+    try:
+        with session_scope(engine, readonly=True) as session:
+            rows = list_snapshots(session, roadmap_id=roadmap, year=year)
+    finally:
+        engine.dispose()
+    _print(
+        rows, SNAPSHOT_COLUMNS, format, empty="(no snapshots match: roadmap monitor --roadmap ID --year YEAR takes one)"
+    )
+
+
 def register(app: typer.Typer) -> None:
-    """Add `indicators load|list` and `monitor` to the application."""
+    """Add `indicators load|list`, `monitor` and `snapshots` to the application."""
     app.add_typer(indicators_app, name="indicators")
     app.command()(monitor)
+    app.command()(snapshots)

@@ -191,11 +191,16 @@ def _print(rows: Sequence[dict[str, Any]], columns: Sequence[str], format: str, 
     elif not rows:
         typer.echo(empty)
     else:
-        shown = [c for c in columns if any(row[c] not in (None, "", True) for row in rows) or c in ("id", "party")]
+        # a column whose every cell is empty or yes is left out («is True»: a count of 1 equals True)
+        shown = [c for c in columns if any(not _blank(row[c]) for row in rows) or c in ("id", "party")]
         widths = {c: max(len(c), *(len(_cell(row[c])) for row in rows)) for c in shown}
         typer.echo("  ".join(c.ljust(widths[c]) for c in shown).rstrip())
         for row in rows:
             typer.echo("  ".join(_cell(row[c]).ljust(widths[c]) for c in shown).rstrip())
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value is True or value == ""
 
 
 def _cell(value: Any) -> str:

@@ -216,3 +216,26 @@ def snapshot_view(
         summary=dict(snapshot.summary),
         results=tuple(ResultView(**{f: getattr(r, f) for f in fields}) for r in results),
     )  # fmt: skip
+
+
+SNAPSHOT_COLUMNS = ("id", "roadmap", "year", "run", "taken_at", "taken_by", "plan_version", "loads", "met", "within",
+                    "missed", "no_data")  # fmt: skip
+
+
+def list_snapshots(session: Session, *, roadmap_id: str | None = None, year: int | None = None) -> list[dict[str, Any]]:
+    """Every snapshot (of a roadmap, of a year), oldest first, with its headline counts: the monitoring's history."""
+    query = select(MonitoringSnapshot).order_by(col(MonitoringSnapshot.id))
+    if roadmap_id is not None:
+        query = query.where(col(MonitoringSnapshot.roadmap_id) == roadmap_id)
+    if year is not None:
+        query = query.where(col(MonitoringSnapshot.year) == year)
+    out = []
+    for s in session.execute(query).scalars():
+        counts = s.summary.get("counts", {})
+        out.append({
+            "id": s.id, "roadmap": s.roadmap_id, "year": s.year, "run": s.summary.get("run"),
+            "taken_at": s.summary.get("taken_at") or s.taken_at.isoformat(), "taken_by": s.taken_by,
+            "plan_version": s.plan_version, "loads": " ".join(map(str, s.load_ids)), "met": counts.get("met", 0),
+            "within": counts.get("within", 0), "missed": counts.get("missed", 0), "no_data": counts.get("no-data", 0),
+        })  # fmt: skip
+    return out

@@ -9,6 +9,7 @@ sample files in roadmaps/registry), written out so each can be checked by hand.
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -16,6 +17,7 @@ import typer
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
+from cli.monitor import register as register_monitoring
 from cli.report import report_app
 from models.db import session_scope
 from models.monitoring_view import CHART_COLOURS, Trend, TrendPoint, build_chart, nice_step
@@ -266,6 +268,7 @@ def test_html_escapes_what_the_store_holds(engine):
 
 cli = typer.Typer()
 cli.add_typer(report_app, name="report")  # mounted as cli/main.py mounts it
+register_monitoring(cli)
 runner = CliRunner()
 
 
@@ -302,6 +305,27 @@ def test_cli_writes_each_format_and_refuses_bad_input_with_exit_2(engine, db_url
         ]
     markdown = (tmp_path / "m.md").read_text("utf-8")
     assert markdown.startswith("# Мониторинг реализации дорожной карты orenburg-2021-2024 за 2021 год")
+
+
+def test_roadmap_snapshots_lists_the_monitorings_history(engine, db_url):
+    orenburg(engine)
+    snapshot(engine, OREN, 2021)
+    load_text(engine, HEADER + "orenburg-2021-2024,mentees_young_teachers,2021,,,,10,исправленный отчёт,РЦРО\n",
+              source="fix.csv", now=datetime(2021, 8, 5, tzinfo=UTC))  # fmt: skip
+    snapshot(engine, OREN, 2021, now=datetime(2021, 8, 6, tzinfo=UTC))
+    table = runner.invoke(cli, ["snapshots", "--roadmap", OREN, "--db", db_url])
+    assert table.exit_code == 0, table.output
+    assert [line.split()[:4] + line.split()[-4:] for line in table.stdout.splitlines()] == [
+        ["id", "roadmap", "year", "run", "met", "within", "missed", "no_data"],
+        ["1", OREN, "2021", "1", "1", "0", "4", "1"],
+        ["2", OREN, "2021", "2", "2", "0", "3", "1"],  # the corrected figure meets its target
+    ]
+    rows = json.loads(runner.invoke(cli, ["snapshots", "--year", "2021", "--format", "json", "--db", db_url]).stdout)
+    assert [(r["id"], r["loads"], r["taken_at"]) for r in rows] == [
+        (1, "1", "2021-08-01T04:00:00+00:00"), (2, "1 2", "2021-08-06T00:00:00+00:00"),
+    ]  # fmt: skip
+    none = runner.invoke(cli, ["snapshots", "--year", "2030", "--db", db_url])
+    assert none.stdout == "(no snapshots match: roadmap monitor --roadmap ID --year YEAR takes one)\n"
 
 
 # -- the flow ------------------------------------------------------------------------------------------
