@@ -372,11 +372,32 @@ def test_an_empty_store_says_how_to_fill_it(engine):
 # -- the flow ----------------------------------------------------------------------------------------
 
 
-def test_flow_writes_the_report_and_publishes_the_summary_as_an_artifact(prefect_harness, engine, db_url, tmp_path):
+def artifact_of(state, key: str) -> tuple[str, str]:  # noqa: ANN001
+    """The markdown of the one artifact `key` that this flow run published, and the run's name.
+
+    Filtered by the run: the test server outlives the test, and the other backend's run has the same key.
+    """
     import asyncio
 
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
+
+    async def read() -> tuple[str, str]:
+        run_id = state.state_details.flow_run_id
+        async with get_client() as client:
+            artifacts = await client.read_artifacts(
+                artifact_filter=ArtifactFilter(
+                    key=ArtifactFilterKey(any_=[key]), flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])
+                )
+            )
+            run = await client.read_flow_run(run_id)
+        [artifact] = artifacts  # exactly one per run
+        return artifact.data, run.name
+
+    return asyncio.run(read())
+
+
+def test_flow_writes_the_report_and_publishes_the_summary_as_an_artifact(prefect_harness, engine, db_url, tmp_path):
 
     from flows.report import report_audit
 
@@ -389,17 +410,7 @@ def test_flow_writes_the_report_and_publishes_the_summary_as_an_artifact(prefect
     assert result["path"] == str(out) and load_workbook(out)["Вехи"].max_row == 46
     assert result["lines"][0] == "sechenovsky-2020 / sech-oo-01 as of 2020-10-01: 45 milestones"
 
-    async def artifact_and_run_name() -> tuple[str, str]:
-        async with get_client() as client:
-            key = ArtifactFilterKey(any_=["audit-sechenovsky-2020-sech-oo-01"])
-            # this run's: the test server outlives the test, and the other backend's run has the same key
-            run_id = ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])
-            artifacts = await client.read_artifacts(artifact_filter=ArtifactFilter(key=key, flow_run_id=run_id))
-            run = await client.read_flow_run(state.state_details.flow_run_id)
-            [artifact] = artifacts  # exactly one per run
-            return artifact.data, run.name
-
-    markdown, run_name = asyncio.run(artifact_and_run_name())
+    markdown, run_name = artifact_of(state, "audit-sechenovsky-2020-sech-oo-01")
     assert run_name == "audit report sechenovsky-2020 / sech-oo-01 as of 2020-10-01"
     assert "| Выполнено с опозданием | 3 |" in markdown and "| Просрочено | 20 |" in markdown
     # the artifact holds at most 50 rows; the school's 45 all fit

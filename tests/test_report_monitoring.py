@@ -8,7 +8,6 @@ sample files in roadmaps/registry), written out so each can be checked by hand.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import UTC, datetime
 
@@ -26,7 +25,7 @@ from tasks.report_audit import ReportError
 from tasks.report_monitoring import build_monitoring_report
 from tests.test_indicators import HEADER, ORENBURG, REGISTRY, SECH, TOMSK, load_orgs_text, load_text, store_for
 from tests.test_monitoring import ORENBURG_2021, TOMSK_PLAN, TOMSK_UO, at, complete_milestones, snapshot
-from tests.test_report_audit import chromium, html_table, png_colours, run_chromium
+from tests.test_report_audit import artifact_of, chromium, html_table, png_colours, run_chromium
 
 OREN = "orenburg-2021-2024"
 LATER = datetime(2022, 8, 1, 4, tzinfo=UTC)
@@ -332,8 +331,6 @@ def test_roadmap_snapshots_lists_the_monitorings_history(engine, db_url):
 
 
 def test_the_report_flow_writes_the_file_and_publishes_the_headline(prefect_harness, engine, db_url, tmp_path):
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
 
     from flows.report import report_monitoring
 
@@ -346,17 +343,7 @@ def test_the_report_flow_writes_the_file_and_publishes_the_headline(prefect_harn
     assert result["path"] == str(out) and load_workbook(out).sheetnames[0] == "Сводка"
     assert result["lines"][1] == "  met 1, within tolerance 0, missed 4, no data 1"
 
-    async def artifact_and_run_name() -> tuple[str, str]:
-        async with get_client() as client:
-            key = ArtifactFilterKey(any_=["monitoring-report-orenburg-2021-2024-2021"])
-            # this run's: the test server outlives the test, and the other backend's run has the same key
-            run_id = ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])
-            artifacts = await client.read_artifacts(artifact_filter=ArtifactFilter(key=key, flow_run_id=run_id))
-            run = await client.read_flow_run(state.state_details.flow_run_id)
-            [artifact] = artifacts  # exactly one per run
-            return artifact.data, run.name
-
-    markdown, run_name = asyncio.run(artifact_and_run_name())
+    markdown, run_name = artifact_of(state, "monitoring-report-orenburg-2021-2024-2021")
     assert run_name == "monitoring report orenburg-2021-2024 2021"
     assert "| mentees_children_10_19 | Доля детей" in markdown and f"Полный отчёт: {out}" in markdown
 
