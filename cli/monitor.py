@@ -128,7 +128,7 @@ def monitor(
     monitoring-ID-YEAR-snapshot-N.html and .xlsx (see `roadmap report monitoring`). Then sends the
     headline to the roadmap's operator and the municipal coordinators (the УО of the territory)
     through ROADMAP_SMTP_URL, the HTML report attached, or through their apprise URLs; a failed send
-    stays in `roadmap outbox` and the daily sweep retries it. Runs the monitor Prefect flow once
+    stays in `roadmap outbox` and the dispatch deployment retries it. Runs the monitor Prefect flow once
     (ephemeral API).
 
     Example: roadmap monitor --roadmap orenburg-2021-2024 --year 2021

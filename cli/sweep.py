@@ -16,6 +16,23 @@ from models.db import StoreError, session_scope
 from models.store import OutboxMessage
 
 STATES = ("pending", "failed", "sent", "no-contact")
+EXIT_FAILED_SENDS = 1
+
+
+def _run_sending_flow(flow_fn, **params):  # type: ignore[no-untyped-def]
+    """Run the sweep or dispatch flow; a refusal exits 2, failed sends print the result and exit 1."""
+    from tasks.dispatch import DeliveryFailed, NotConfigured
+
+    try:
+        return run_flow(flow_fn, **params)
+    except (StoreError, NotConfigured) as exc:
+        raise _fail(f"error: {exc}") from None
+    except DeliveryFailed as exc:
+        for line in (exc.result or {}).get("lines", []):
+            typer.echo(line)
+        typer.echo(f"error: {exc}", err=True)
+        typer.echo("see them with: roadmap outbox --state failed; send them now with: roadmap outbox send", err=True)
+        raise typer.Exit(EXIT_FAILED_SENDS) from None
 
 
 def sweep(
@@ -29,7 +46,8 @@ def sweep(
 
     Reminders go out on working days of the Russian production calendar, by e-mail through
     ROADMAP_SMTP_URL or through each contact's apprise URL. A second sweep the same day sends nothing
-    twice; failed sends are retried on later sweeps and stay visible in `roadmap outbox`.
+    twice. When sends fail it exits 1 with a count; they stay queued in `roadmap outbox`, and the
+    dispatch deployment (or `roadmap outbox send`) retries them with backoff.
 
     Example: roadmap sweep --as-of 2020-05-25 --dry-run
     """
@@ -38,10 +56,7 @@ def sweep(
     quiet_prefect()
     from flows.sweep import sweep as sweep_flow
 
-    try:
-        result = run_flow(sweep_flow, as_of=day, db=url, dry_run=dry_run, roadmaps=roadmap, timezones=timezone)
-    except StoreError as exc:
-        raise _fail(f"error: {exc}") from None
+    result = _run_sending_flow(sweep_flow, as_of=day, db=url, dry_run=dry_run, roadmaps=roadmap, timezones=timezone)
     for line in result["lines"]:
         typer.echo(line)
     if dry_run:
@@ -50,7 +65,16 @@ def sweep(
             typer.echo(f"\n--- to {recipient}: {subject}\n{text}")
 
 
+outbox_app = typer.Typer(
+    help="The outbox: what was queued, sent and failed; `roadmap outbox send` sends what is due now.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+
+
+@outbox_app.callback()
 def outbox(
+    ctx: typer.Context,
     state: Annotated[
         Literal["pending", "failed", "sent", "no-contact", "open", "all"],
         typer.Option("--state", help="pending, failed, sent, no-contact, open (not sent) or all"),
@@ -60,17 +84,32 @@ def outbox(
     format: Annotated[Literal["table", "json"], typer.Option("--format", help="table or json")] = "table",
     db: DbOption = None,
 ) -> None:
-    """Show the outbox: counts by state and the reminders with their attempts and last error.
+    """Show the outbox: counts by state, the errors of what failed (grouped), and the messages.
 
-    URLs are masked; a failed send shows when it is tried next.
+    URLs are masked; a failed send shows when it is tried next. `roadmap outbox send` sends what is
+    due now (what the dispatch deployment does every 5 minutes).
 
     Example: roadmap outbox --state failed
     """
+    if ctx.invoked_subcommand is not None:
+        return
     engine = _engine(db)
     with session_scope(engine, readonly=True) as session:
         counts: dict[str, int] = dict(
-            session.execute(select(col(OutboxMessage.state), func.count()).group_by(col(OutboxMessage.state))).all()
+            session.execute(select(col(OutboxMessage.state), func.count()).group_by(col(OutboxMessage.state)))
+            .tuples()
+            .all()
         )
+        errors_query = (
+            select(col(OutboxMessage.last_error), func.count(), func.count(func.distinct(OutboxMessage.recipient)),
+                   func.min(OutboxMessage.next_attempt_at))
+            .where(col(OutboxMessage.state) == "failed")
+            .group_by(col(OutboxMessage.last_error))
+            .order_by(func.count().desc())
+        )  # fmt: skip
+        if roadmap:
+            errors_query = errors_query.where(col(OutboxMessage.roadmap_id) == roadmap)
+        errors = session.execute(errors_query).all()
         query = select(OutboxMessage).order_by(col(OutboxMessage.id).desc())
         if state == "open":
             query = query.where(col(OutboxMessage.state) != "sent")
@@ -82,6 +121,10 @@ def outbox(
             query = query.limit(limit)
         rows = session.execute(query).scalars().all()
     engine.dispose()
+    failed = [
+        {"error": error, "messages": n, "recipients": recipients, "next_attempt_at": nxt.isoformat() if nxt else None}
+        for error, n, recipients, nxt in errors
+    ]
     shown = [
         {
             "id": r.id, "state": r.state, "kind": r.kind, "key": r.key, "roadmap": r.roadmap_id,
@@ -93,19 +136,38 @@ def outbox(
         for r in rows
     ]  # fmt: skip
     if format == "json":
-        typer.echo(json.dumps({"counts": counts, "messages": shown}, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps({"counts": counts, "errors": failed, "messages": shown}, ensure_ascii=False, indent=2))
         return
     typer.echo("outbox: " + ", ".join(f"{s} {counts.get(s, 0)}" for s in STATES))
+    for e in failed:
+        when = f"; next try from {e['next_attempt_at'][:16]}" if e["next_attempt_at"] else ""
+        typer.echo(f"failed: {e['messages']} × {e['error']} ({e['recipients']} recipients{when})")
     for r in shown:
         when = f"next try {r['next_attempt_at'][:16]}" if r["next_attempt_at"] else (r["sent_at"] or "")[:16]
         typer.echo(f"{r['id']:>6}  {r['state']:<10} {r['kind']:<10} {r['due_on']}  {r['recipient']:<32} "
                    f"attempts {r['attempts']}  {when}")  # fmt: skip
-        if r["last_error"]:
-            typer.echo(f"        {r['last_error']}")
     if not shown:
         typer.echo("(nothing to show)")
 
 
+@outbox_app.command("send")
+def outbox_send(db: DbOption = None) -> None:
+    """Send what the outbox holds that is due now: new messages and failed ones whose backoff has passed.
+
+    Runs the dispatch flow once (the dispatch deployment runs it every 5 minutes). Exits 1 with a
+    count when sends failed; they stay queued for the next try.
+
+    Example: roadmap outbox send
+    """
+    url = _url(db)
+    quiet_prefect()
+    from flows.dispatch import dispatch as dispatch_flow
+
+    result = _run_sending_flow(dispatch_flow, db=url)
+    for line in result["lines"]:
+        typer.echo(line)
+
+
 def register(app: typer.Typer) -> None:
     app.command()(sweep)
-    app.command()(outbox)
+    app.add_typer(outbox_app, name="outbox")

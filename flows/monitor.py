@@ -6,7 +6,7 @@ with the headline for the operator and the municipal coordinators (tasks/notices
 snapshot's report is written (HTML and XLSX, one pair of files per snapshot in `report_dir`, default
 ROADMAP_DATA_DIR/reports) and published as a markdown artifact, and the notices are sent, the HTML
 report attached to each e-mail. A failed send does not fail the run: the rows stay `failed` in the
-outbox and the daily sweep retries them. `year=None` (the scheduled runs) is the current year in the
+outbox and the dispatch deployment retries them. `year=None` (the scheduled runs) is the current year in the
 roadmap's time zone.
 """
 
@@ -20,7 +20,7 @@ from prefect import flow
 
 from models.db import open_store, session_scope
 from models.settings import get_settings
-from notifications.dispatch import AppriseNotifier, RecordingNotifier, RoutingNotifier
+from notifications.dispatch import make_notifier
 from notifications.notice import MONITORING
 from tasks.prefect_tasks import (
     build_monitoring_report_task,
@@ -42,7 +42,7 @@ def _run_name() -> str:
     return f"monitor {params.get('roadmap')} {params.get('year') or 'this year'}"
 
 
-@flow(name="monitor", flow_run_name=_run_name, validate_parameters=False)
+@flow(name="monitor", flow_run_name=_run_name)
 def monitor(
     roadmap: str,
     year: int | None = None,
@@ -86,9 +86,7 @@ def monitor(
         if notice is None:
             out["lines"].append("notice: not queued (notify is off)")
             return out
-        email = AppriseNotifier(smtp_url or settings.smtp_url)
-        recorder = RecordingNotifier()
-        notifier = email if external == "send" else RoutingNotifier(email=email, other=recorder)
+        notifier, recorder = make_notifier(smtp_url or settings.smtp_url, external=external)
         # only the notices: reminders keep to the sweep's working days and hours
         sent = dispatch_task(engine, notifier=notifier, now=now, roadmaps=[roadmap], families=[MONITORING], actor=who)
         out.update(dispatch=sent, recorded=recorder.sent, lines=out["lines"] + notice.lines() + sent.lines())

@@ -10,9 +10,10 @@ from prefect import flow
 from models.calendar import default_calendar
 from models.db import open_store, session_scope
 from models.settings import get_settings
-from notifications.dispatch import AppriseNotifier, RecordingNotifier, RoutingNotifier
-from tasks.dispatch import dry_run_groups, preview
+from notifications.dispatch import make_notifier
+from tasks.dispatch import DeliveryFailed, dry_run_groups, preview
 from tasks.prefect_tasks import (
+    check_can_send_task,
     decide_reminders_task,
     dispatch_task,
     load_roadmaps,
@@ -29,7 +30,7 @@ def _run_name() -> str:
     return f"sweep as of {params.get('as_of') or 'today'}" + (f" in {', '.join(zones)}" if zones else "")
 
 
-@flow(name="sweep", flow_run_name=_run_name, validate_parameters=False)
+@flow(name="sweep", flow_run_name=_run_name)
 def sweep(
     as_of: date | None = None,
     db: str | None = None,
@@ -45,11 +46,17 @@ def sweep(
 
     `external="record"` keeps every non-e-mail channel (Telegram, ntfy, webhooks) from leaving the
     machine: those digests are returned under "recorded" instead of being sent (demos, tests).
+    Without a usable SMTP server (while the registry has e-mail contacts) it refuses before deciding
+    anything. When sends failed, the run ends failed (DeliveryFailed, carrying the result) after
+    everything was recorded: the failed digests stay queued for the dispatch runs to retry.
     """
     settings = get_settings()
     engine = open_store(db or settings.db_url)
     now = now or datetime.now(UTC)
+    smtp = smtp_url or settings.smtp_url
     try:
+        if not dry_run:
+            check_can_send_task(engine, smtp)
         plans = load_roadmaps(engine, roadmaps)
         today = as_of or local_dates_task(engine, now)
         decided = []
@@ -65,12 +72,13 @@ def sweep(
         if dry_run:
             digests = preview(dry_run_groups(engine, [r.rows for r in decided], now=now), now, as_of)
             return {"decided": decided, "digests": digests, "lines": lines}
-        email = AppriseNotifier(smtp_url or settings.smtp_url)
-        recorder = RecordingNotifier()
-        notifier = email if external == "send" else RoutingNotifier(email=email, other=recorder)
+        notifier, recorder = make_notifier(smtp, external=external)
         sent = dispatch_task(engine, notifier=notifier, now=now, workers=workers, roadmaps=roadmaps, as_of=as_of)
         lines += sent.lines()
         publish_sweep_summary("## Sweep\n\n" + "\n".join(f"    {line}" for line in lines) + "\n")
-        return {"decided": decided, "dispatch": sent, "lines": lines, "recorded": recorder.sent}
+        result = {"decided": decided, "dispatch": sent, "lines": lines, "recorded": recorder.sent}
+        if sent.failed:
+            raise DeliveryFailed(sent.failure_line(), result)
+        return result
     finally:
         engine.dispose()

@@ -218,6 +218,11 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime
     sent_at: datetime | None = None
     digest_id: str | None = Field(default=None, max_length=64)
+    # a sender claims rows before sending them (an atomic UPDATE), so two senders at once (the
+    # sweep and the dispatch run, or two workers) never send the same row; a claim left by a crashed
+    # sender lapses at claimed_until and the rows go out on a later run
+    claim: str | None = Field(default=None, max_length=32)
+    claimed_until: datetime | None = None
 
 
 class Completion(SQLModel, table=True):

@@ -1,4 +1,5 @@
-"""Sending digests: e-mail through the configured SMTP server, anything else through its apprise URL.
+"""Sending messages: e-mail through the configured SMTP server (notifications/smtp.py), anything else
+through its apprise URL (Telegram, Mattermost, ntfy, webhooks, …).
 
 Secrets in URLs may be written as ${NAME} and are filled from the environment at send time, so they
 are never stored; every URL that is printed or stored in an error goes through `mask_url`.
@@ -6,29 +7,15 @@ are never stored; every URL that is printed or stored in an error goes through `
 
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from typing import Literal, Protocol
 
 from models.addresses import is_email, mask_url
+from notifications.errors import SendError, expand_secrets
+from notifications.smtp import SmtpNotifier
 
-
-class SendError(Exception):
-    """A message that did not go out; the text is safe to store and show (no secrets)."""
-
-
-def _expand(url: str) -> str:
-    # ${NAME} placeholders keep tokens out of the registry and the database
-    def value(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in os.environ:
-            raise SendError(f"the notification URL needs the environment variable {name}, which is not set")
-        return os.environ[name]
-
-    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", value, url)
+__all__ = ["AppriseNotifier", "Notifier", "RecordingNotifier", "RoutingNotifier", "SendError", "make_notifier"]
 
 
 class Notifier(Protocol):
@@ -39,42 +26,30 @@ class Notifier(Protocol):
 
     def send(self, recipient: str, subject: str, text: str, html: str, attachments: Sequence[str] = ()) -> None: ...
 
+    def close(self) -> None:
+        """Release what the notifier holds open (SMTP connections); it may be used again afterwards."""
+
 
 @dataclass
 class AppriseNotifier:
-    """The real sender. `smtp_url` is an apprise mailto:// or mailtos:// URL without recipients."""
-
-    smtp_url: str = ""
-
-    def email_url(self, address: str) -> str:
-        if not self.smtp_url:
-            raise SendError(
-                "no SMTP server configured: set ROADMAP_SMTP_URL (e.g. mailto://127.0.0.1:8025?from=roadmap@example.org)"
-            )
-        parts = urlsplit(self.smtp_url)
-        if parts.scheme not in ("mailto", "mailtos"):
-            raise SendError(f"ROADMAP_SMTP_URL must be a mailto:// or mailtos:// URL, found {mask_url(self.smtp_url)}")
-        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "to"] + [("to", address)]
-        return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+    """The real sender for every channel but e-mail: the recipient is an apprise URL."""
 
     def send(self, recipient: str, subject: str, text: str, html: str, attachments: Sequence[str] = ()) -> None:
         import apprise
 
-        email = is_email(recipient)
-        url = _expand(self.email_url(recipient) if email else recipient)
-        shown = recipient if email else mask_url(recipient)
+        shown = mask_url(recipient)
+        if is_email(recipient):
+            raise SendError(f"an e-mail address goes through the SMTP server, not apprise: {recipient}")
         bundle = apprise.Apprise()
-        if not bundle.add(url):
+        if not bundle.add(expand_secrets(recipient)):
             raise SendError(f"not a usable notification URL: {shown}")
         # apprise 1.x: notify() returns True when sent, False when it failed, None when nothing was sent
-        ok = bundle.notify(
-            title=subject,
-            body=html if email else text,
-            body_format=apprise.NotifyFormat.HTML if email else apprise.NotifyFormat.TEXT,
-            attach=list(attachments) if email and attachments else None,
-        )
+        ok = bundle.notify(title=subject, body=text, body_format=apprise.NotifyFormat.TEXT)
         if ok is not True:
-            raise SendError(f"delivery to {shown} failed (the server refused or could not be reached)")
+            raise SendError(f"delivery to {shown} failed (the service refused or could not be reached)")
+
+    def close(self) -> None:
+        return None
 
 
 @dataclass
@@ -92,6 +67,9 @@ class RecordingNotifier:
         if attachments:
             self.attached.setdefault(recipient, []).extend(attachments)
 
+    def close(self) -> None:
+        return None
+
 
 @dataclass
 class RoutingNotifier:
@@ -102,3 +80,18 @@ class RoutingNotifier:
 
     def send(self, recipient: str, subject: str, text: str, html: str, attachments: Sequence[str] = ()) -> None:
         (self.email if is_email(recipient) else self.other).send(recipient, subject, text, html, attachments)
+
+    def close(self) -> None:
+        self.email.close()
+        self.other.close()
+
+
+def make_notifier(smtp_url: str, *, external: Literal["send", "record"] = "send") -> tuple[Notifier, RecordingNotifier]:
+    """The notifier a flow sends with: e-mail through `smtp_url`, other channels through apprise.
+
+    With `external="record"` nothing but e-mail leaves the machine: other channels go to the returned
+    recorder (demos, tests).
+    """
+    recorder = RecordingNotifier()
+    other: Notifier = AppriseNotifier() if external == "send" else recorder
+    return RoutingNotifier(email=SmtpNotifier(smtp_url), other=other), recorder

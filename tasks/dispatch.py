@@ -4,36 +4,42 @@ Rows go out in two families: every reminder kind as one digest per recipient (no
 and the monitoring notices (kind "monitoring") as a message of their own (notifications/notice.py), so
 a recipient with both waiting gets two messages and the digest reads as it always did.
 
-Delivery is at least once per message with de-duplication by key: rows are marked `sent` in their
-own transaction right after their message went out. The one window in which a crash repeats a message
-is between a successful send and that commit; a crash anywhere else loses nothing and repeats nothing.
-A failed send leaves its rows `failed` with the error and a next attempt (backoff: 5 min, 30 min,
-2 h, 6 h, then daily), so they go out on a later run and stay visible in `roadmap outbox` meanwhile.
+Delivery is at least once per message with de-duplication by key: a sender claims the rows it will
+send (one atomic UPDATE, with a lease), so concurrent senders never take the same row, and rows are
+marked `sent` in their own transaction right after their message went out. The one window in which a
+crash repeats a message is between a successful send and that commit; a crash anywhere else loses
+nothing and repeats nothing (a crashed sender's claims lapse after LEASE). A failed send leaves its
+rows `failed` with the error and a next attempt (backoff: 5 min, 30 min, 2 h, 6 h, then daily), so
+they go out on a later run (the dispatch deployment, every 5 minutes) and stay visible in `roadmap
+outbox` meanwhile.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
-from collections.abc import Callable, Collection
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import false, or_, select, update
+from sqlalchemy import false, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
 from models.addresses import mask_url
 from models.db import session_scope
-from models.store import OutboxMessage
+from models.store import Contact, Organisation, OutboxMessage
 from notifications.digest import Digest, DigestEntry, render
 from notifications.dispatch import Notifier, SendError, is_email
 from notifications.notice import MONITORING, attachments, render_notices
+from notifications.smtp import SmtpServer
 from tasks.audit import record_event
 
+# how long a sender holds the rows it claimed: longer than any dispatch of a region takes
+LEASE = timedelta(minutes=15)
 BACKOFF = (timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2), timedelta(hours=6), timedelta(days=1))
 COMPLETE_HINT = "roadmap complete {id} --evidence «реквизиты документа»"
 REMINDERS = "reminders"
@@ -51,10 +57,31 @@ class DispatchReport:
     sent: int = 0  # messages: digests and notices
     messages: int = 0  # reminders in the digests
     failed: int = 0  # messages that did not go out
-    failures: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)  # one line per distinct error, with its count
     notices: int = 0  # monitoring notices among the messages sent
     notices_failed: int = 0  # ... and among those that failed
     families: tuple[str, ...] = FAMILIES  # what was dispatched
+    errors: Counter[str] = field(default_factory=Counter)  # error -> messages that failed with it
+    failed_to: dict[str, list[str]] = field(default_factory=dict)  # error -> recipients (shown masked)
+    next_try: datetime | None = None  # the earliest next attempt of what failed
+    timezone: str = "Europe/Moscow"  # the zone "next try" is shown in (the roadmaps')
+
+    @property
+    def attempted(self) -> int:
+        return self.sent + self.failed
+
+    def failure_line(self) -> str:
+        """One line for a run in which sends failed: how many of how many, the commonest error, when next."""
+        if not self.failed:
+            return ""
+        what = "messages" if self.notices or self.notices_failed else "digests"
+        (error, _count), *others = self.errors.most_common()
+        more = f" (and {len(others)} other error{'s' if len(others) > 1 else ''})" if others else ""
+        when = ""
+        if self.next_try is not None:
+            local = self.next_try.astimezone(ZoneInfo(self.timezone))
+            when = f", next try {local:%H:%M}" + ("" if self.timezone == "Europe/Moscow" else f" {self.timezone}")
+        return f"{self.failed} of {self.attempted} {what} failed: {error}{more}; they stay queued{when}"
 
     def lines(self) -> list[str]:
         out = []
@@ -66,9 +93,62 @@ class DispatchReport:
             out.append(f"sent {self.notices} monitoring {notices}; {self.notices_failed} failed")
         out += [f"  failed: {f}" for f in self.failures]
         if self.notices_failed:
-            out.append("  failed notices stay in the outbox (roadmap outbox --state failed) and the daily sweep "
-                       "retries them")  # fmt: skip
+            out.append("  failed notices stay in the outbox (roadmap outbox --state failed); the dispatch deployment "
+                       "retries them (or: roadmap outbox send)")  # fmt: skip
         return out
+
+    def record_failure(self, recipient: str, error: str, next_try: datetime, *, notice: bool) -> None:
+        self.failed += 1
+        self.notices_failed += int(notice)
+        self.errors[error] += 1
+        self.failed_to.setdefault(error, []).append(_shown(recipient) + (" (monitoring notice)" if notice else ""))
+        self.next_try = next_try if self.next_try is None else min(self.next_try, next_try)
+        self.failures = [_grouped(error, count, self.failed_to[error]) for error, count in self.errors.most_common()]
+
+
+class DeliveryFailed(Exception):
+    """Raised by a run in which sends failed, after everything else was done and recorded: the run ends failed.
+
+    The message is the one-line count (DispatchReport.failure_line); `result` is what the run would
+    have returned, so a face can still print it.
+    """
+
+    def __init__(self, line: str, result: Any = None) -> None:
+        super().__init__(line)
+        self.result = result
+
+
+def _grouped(error: str, count: int, recipients: list[str]) -> str:
+    shown = ", ".join(recipients[:3]) + (f" and {len(recipients) - 3} more" if len(recipients) > 3 else "")
+    return f"{count} × {error} ({shown})"
+
+
+class NotConfigured(Exception):
+    """Sending cannot work with these settings (no SMTP server while the registry has e-mail contacts)."""
+
+
+def check_can_send(engine: Engine, smtp_url: str) -> None:
+    """Refuse before anything is decided when e-mail is due to go out and there is no usable SMTP server."""
+    if smtp_url:
+        try:
+            SmtpServer.from_url(smtp_url)
+        except SendError as exc:
+            raise NotConfigured(str(exc)) from None
+        return
+    with session_scope(engine, readonly=True) as session:
+        emails = session.execute(
+            select(func.count()).select_from(Organisation).where(
+                col(Organisation.curator_email).is_not(None) | col(Organisation.head_email).is_not(None)
+            )
+        ).scalar_one() + session.execute(
+            select(func.count()).select_from(Contact).where(col(Contact.email).is_not(None))
+        ).scalar_one()  # fmt: skip
+    if emails:
+        raise NotConfigured(
+            f"no SMTP server configured, and {emails} contacts of the registry are e-mail addresses: set "
+            "ROADMAP_SMTP_URL (e.g. mailto://smtp.example.org:25?from=roadmap@example.org); nothing was decided "
+            "(--dry-run shows what would be sent)"
+        )
 
 
 def backoff(attempts: int) -> timedelta:
@@ -100,30 +180,64 @@ def build_digest(recipient: str, payloads: list[dict[str, Any]], now: datetime, 
                   complete_hint=COMPLETE_HINT)  # fmt: skip
 
 
+def _ready(now: datetime, roadmaps: list[str] | None, families: Collection[str] | None) -> list[Any]:
+    """WHERE clauses of the rows ready to send (new, or failed and due again) of these roadmaps and families."""
+    clauses: list[Any] = [
+        or_(
+            col(OutboxMessage.state) == "pending",
+            (col(OutboxMessage.state) == "failed") & (col(OutboxMessage.next_attempt_at) <= now),
+        )
+    ]
+    if roadmaps:
+        clauses.append(col(OutboxMessage.roadmap_id).in_(roadmaps))
+    wanted = _families(families)
+    if wanted == (MONITORING,):
+        clauses.append(col(OutboxMessage.kind) == MONITORING)
+    elif wanted == (REMINDERS,):
+        clauses.append(col(OutboxMessage.kind) != MONITORING)
+    elif not wanted:
+        clauses.append(false())
+    return clauses
+
+
+def _grouped_rows(rows: Iterable[OutboxMessage]) -> dict[Group, list[OutboxMessage]]:
+    groups: dict[Group, list[OutboxMessage]] = defaultdict(list)
+    for row in rows:
+        groups[(row.recipient, family(row.kind))].append(row)
+    return dict(groups)
+
+
 def pending(
     engine: Engine, *, now: datetime, roadmaps: list[str] | None = None, families: Collection[str] | None = None
 ) -> dict[Group, list[OutboxMessage]]:
-    """Rows ready to send (new, or failed and due for another attempt), grouped by recipient and family."""
+    """Rows ready to send, grouped by recipient and family (read only: what a dry run shows)."""
+    with session_scope(engine, readonly=True) as session:
+        query = select(OutboxMessage).where(*_ready(now, roadmaps, families)).order_by(col(OutboxMessage.id))
+        return _grouped_rows(session.execute(query).scalars())
+
+
+def claim(
+    engine: Engine, *, now: datetime, token: str, roadmaps: list[str] | None = None,
+    families: Collection[str] | None = None,
+) -> dict[Group, list[OutboxMessage]]:  # fmt: skip
+    """Take the rows ready to send that no other sender holds, for LEASE, and return them grouped.
+
+    One UPDATE with the conditions in its own WHERE: on PostgreSQL a row another sender claimed in the
+    meantime is re-checked after its lock is released and skipped; on SQLite the write lock taken at
+    BEGIN makes the claim atomic. A claim lapses at claimed_until, so rows a crashed sender held go
+    out on a later run.
+    """
+    free = or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) <= now)
     with session_scope(engine) as session:
-        query = select(OutboxMessage).where(
-            or_(
-                col(OutboxMessage.state) == "pending",
-                (col(OutboxMessage.state) == "failed") & (col(OutboxMessage.next_attempt_at) <= now),
-            )
+        session.execute(
+            update(OutboxMessage)
+            .where(*_ready(now, roadmaps, families), free)
+            .values(claim=token, claimed_until=now + LEASE)
+            .execution_options(synchronize_session=False)
         )
-        if roadmaps:
-            query = query.where(col(OutboxMessage.roadmap_id).in_(roadmaps))
-        wanted = _families(families)
-        if wanted == (MONITORING,):
-            query = query.where(col(OutboxMessage.kind) == MONITORING)
-        elif wanted == (REMINDERS,):
-            query = query.where(col(OutboxMessage.kind) != MONITORING)
-        elif not wanted:
-            query = query.where(false())
-        groups: dict[Group, list[OutboxMessage]] = defaultdict(list)
-        for row in session.execute(query.order_by(col(OutboxMessage.id))).scalars():
-            groups[(row.recipient, family(row.kind))].append(row)
-    return dict(groups)
+    with session_scope(engine, readonly=True) as session:
+        query = select(OutboxMessage).where(col(OutboxMessage.claim) == token).order_by(col(OutboxMessage.id))
+        return _grouped_rows(session.execute(query).scalars())
 
 
 def _families(families: Collection[str] | None) -> tuple[str, ...]:
@@ -158,36 +272,38 @@ def dispatch(
 ) -> DispatchReport:
     """Send every ready message (of these families; default all); mark each one's rows as soon as its send finishes."""
     report = DispatchReport(families=_families(families))
-    groups = pending(engine, now=now, roadmaps=roadmaps, families=families)
+    groups = claim(engine, now=now, token=uuid.uuid4().hex, roadmaps=roadmaps, families=families)
     if not groups:
         return report
     messages = {g: render_group(g[0], g[1], [row.payload for row in rows], now, as_of) for g, rows in groups.items()}
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = {
-            pool.submit(notifier.send, group[0], subject, text, html,
-                        files_for(group[0], group[1], [row.payload for row in groups[group]])): group
-            for group, (subject, text, html) in messages.items()
-        }  # fmt: skip
-        for future in as_completed(futures):
-            recipient, kind = group = futures[future]
-            rows = groups[group]
-            notice = kind == MONITORING
-            try:
-                future.result()
-            except SendError as exc:
-                _mark_failed(engine, rows, str(exc), now, actor=actor)
-                report.failed += 1
-                report.notices_failed += int(notice)
-                report.failures.append(f"{_shown(recipient)}{' (monitoring notice)' if notice else ''}: {exc}")
-                continue
-            _mark_sent(engine, rows, recipient, now, actor=actor)
-            report.sent += 1
-            if notice:
-                report.notices += 1
-            else:
-                report.messages += len(rows)
-            if on_sent is not None:
-                on_sent(recipient)
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            futures = {
+                pool.submit(notifier.send, group[0], subject, text, html,
+                            files_for(group[0], group[1], [row.payload for row in groups[group]])): group
+                for group, (subject, text, html) in messages.items()
+            }  # fmt: skip
+            for future in as_completed(futures):
+                recipient, kind = group = futures[future]
+                rows = groups[group]
+                notice = kind == MONITORING
+                try:
+                    future.result()
+                except SendError as exc:
+                    next_try = _mark_failed(engine, rows, str(exc), now, actor=actor)
+                    report.timezone = rows[0].payload.get("timezone") or report.timezone
+                    report.record_failure(recipient, str(exc), next_try, notice=notice)
+                    continue
+                _mark_sent(engine, rows, recipient, now, actor=actor)
+                report.sent += 1
+                if notice:
+                    report.notices += 1
+                else:
+                    report.messages += len(rows)
+                if on_sent is not None:
+                    on_sent(recipient)
+    finally:
+        notifier.close()  # connections held open for the batch
     return report
 
 
@@ -214,24 +330,37 @@ def _mark_sent(engine: Engine, rows: list[OutboxMessage], recipient: str, now: d
                 attempts=col(OutboxMessage.attempts) + 1,
                 last_error=None,
                 next_attempt_at=None,
+                claim=None,
+                claimed_until=None,
             )  # fmt: skip
         )
         record_event(session, actor=actor, action=f"{_actions(rows)}.sent", subject=f"outbox/{digest_id}", at=now,
                      payload={"recipient": _shown(recipient), "keys": sorted(r.key for r in rows)})  # fmt: skip
 
 
-def _mark_failed(engine: Engine, rows: list[OutboxMessage], error: str, now: datetime, *, actor: str) -> None:
+def _mark_failed(engine: Engine, rows: list[OutboxMessage], error: str, now: datetime, *, actor: str) -> datetime:
+    """Mark a message's rows failed with the error and their next attempt; returns the earliest next attempt."""
+    first: datetime | None = None
     with session_scope(engine) as session:
         for row in rows:
             attempts = row.attempts + 1
+            first = min(first or now + backoff(attempts), now + backoff(attempts))
             session.execute(
                 update(OutboxMessage)
                 .where(col(OutboxMessage.id) == row.id)
-                .values(state="failed", attempts=attempts, last_error=error, next_attempt_at=now + backoff(attempts))
+                .values(
+                    state="failed",
+                    attempts=attempts,
+                    last_error=error,
+                    next_attempt_at=now + backoff(attempts),
+                    claim=None,
+                    claimed_until=None,
+                )
             )
         record_event(session, actor=actor, action=f"{_actions(rows)}.failed", subject="outbox/failed", at=now,
                      payload={"recipient": _shown(rows[0].recipient), "error": error,
                               "keys": sorted(r.key for r in rows)})  # fmt: skip
+    return first or now + backoff(1)
 
 
 def preview(

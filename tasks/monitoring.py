@@ -244,7 +244,7 @@ def evaluate(session: Session, plan: Roadmap, year: int) -> tuple[list[dict[str,
     names_query = select(col(Organisation.id), col(Organisation.name)).where(
         col(Organisation.region) == plan.territory.region
     )
-    ctx = _Context(plan, year, dict(session.execute(names_query).all()), _submitted(session, plan, year),
+    ctx = _Context(plan, year, dict(session.execute(names_query).tuples().all()), _submitted(session, plan, year),
                    _computed(session, plan, year, [m for m in ms if m.kind == "item"]))  # fmt: skip
     rows = [row for m in ms for row in _measure_rows(ctx, m)]
     return rows, ctx.submitted.load_ids

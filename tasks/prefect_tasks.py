@@ -20,7 +20,7 @@ from models.db import session_scope
 from models.loader import load_plan
 from models.plan import Roadmap
 from tasks import render_monitoring, report_monitoring
-from tasks.dispatch import dispatch
+from tasks.dispatch import check_can_send, dispatch
 from tasks.monitoring import stored_plan
 from tasks.notices import NoticeReport, queue_monitoring_notice
 from tasks.report_audit import (
@@ -66,9 +66,17 @@ decide_reminders_task = task(name="decide-reminders", cache_policy=NO_CACHE)(dec
 dispatch_task = task(name="dispatch-outbox", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10])(dispatch)
 
 
+check_can_send_task = task(name="check-can-send", cache_policy=NO_CACHE)(check_can_send)
+
+
 @task(name="publish-sweep-summary", cache_policy=NO_CACHE)
 def publish_sweep_summary(markdown: str) -> None:
     create_markdown_artifact(key="sweep", markdown=markdown, description="What the sweep decided and sent")
+
+
+@task(name="publish-dispatch-summary", cache_policy=NO_CACHE)
+def publish_dispatch_summary(markdown: str) -> None:
+    create_markdown_artifact(key="dispatch", markdown=markdown, description="What the dispatch run sent")
 
 
 @task(name="load-roadmaps", cache_policy=NO_CACHE)

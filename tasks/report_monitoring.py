@@ -140,7 +140,7 @@ def _trends(session: Session, plan: Roadmap, snapshot: SnapshotView, lines: list
             select(col(MonitoringSnapshot.year), func.max(col(MonitoringSnapshot.id)))
             .where(col(MonitoringSnapshot.roadmap_id) == plan.id, col(MonitoringSnapshot.year).in_(years))
             .group_by(col(MonitoringSnapshot.year))
-        ).all()
+        ).tuples().all()
     )  # fmt: skip
     latest[snapshot.year] = snapshot.id
     recorded: dict[tuple[int, str], tuple[float | None, str, int]] = {}

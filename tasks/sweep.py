@@ -169,7 +169,9 @@ def decide_reminders(
         dict(
             session.execute(
                 select(col(Organisation.id), col(Organisation.name)).where(col(Organisation.id).in_(org_ids))
-            ).all()
+            )
+            .tuples()
+            .all()
         )
         if org_ids
         else {}

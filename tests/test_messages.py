@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from notifications.digest import Digest, DigestEntry, days_words, render
-from notifications.dispatch import AppriseNotifier, SendError, _expand
+from notifications.dispatch import AppriseNotifier, SendError
+from notifications.errors import expand_secrets
+from notifications.smtp import SmtpNotifier
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 ROADMAP = "План мероприятий (дорожная карта) Сеченовского муниципального района на 2020 год"
@@ -72,23 +74,23 @@ def test_days_are_worded_with_russian_plurals(end, words):
 
 def test_a_secret_in_a_url_comes_from_the_environment_and_is_never_shown(monkeypatch):
     monkeypatch.setenv("ROADMAP_TEST_TOKEN", "s3cr3t")
-    assert _expand("tgram://${ROADMAP_TEST_TOKEN}/12345") == "tgram://s3cr3t/12345"
+    assert expand_secrets("tgram://${ROADMAP_TEST_TOKEN}/12345") == "tgram://s3cr3t/12345"
     monkeypatch.delenv("ROADMAP_TEST_TOKEN")
     with pytest.raises(SendError) as err:
-        AppriseNotifier("").send("tgram://${ROADMAP_TEST_TOKEN}/12345", "s", "t", "h")
+        AppriseNotifier().send("tgram://${ROADMAP_TEST_TOKEN}/12345", "s", "t", "h")
     assert str(err.value) == "the notification URL needs the environment variable ROADMAP_TEST_TOKEN, which is not set"
 
 
 def test_an_unusable_url_is_refused_with_the_url_masked():
     with pytest.raises(SendError) as err:
-        AppriseNotifier("").send("nosuchscheme://token123@host.example.org/path?key=abc", "s", "t", "h")
+        AppriseNotifier().send("nosuchscheme://token123@host.example.org/path?key=abc", "s", "t", "h")
     assert "token123" not in str(err.value) and "abc" not in str(err.value)
     assert str(err.value).startswith("not a usable notification URL: nosuchscheme://")
 
 
 def test_email_needs_an_smtp_url_and_says_how_to_set_it():
     with pytest.raises(SendError, match="no SMTP server configured: set ROADMAP_SMTP_URL"):
-        AppriseNotifier("").send("a@example.org", "s", "t", "h")
+        SmtpNotifier("").send("a@example.org", "s", "t", "h")
 
 
 def test_html_digests_escape_what_comes_from_files():

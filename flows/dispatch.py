@@ -1,0 +1,51 @@
+"""Flow: send what the outbox holds that is due now (the operator's "retry the failed sends" action, every few minutes).
+
+The sweep sends its digests itself; this run picks up what did not go out then (a mail server that
+was down, an address refused for a while): failed rows whose backoff has passed (5 min, 30 min, 2 h,
+6 h, then daily), and anything queued but unsent after a crash. It decides nothing and sends nothing
+twice: the outbox key and the sent mark see to that.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from prefect import flow
+
+from models.db import open_store
+from models.settings import get_settings
+from notifications.dispatch import make_notifier
+from tasks.dispatch import DeliveryFailed
+from tasks.prefect_tasks import check_can_send_task, dispatch_task, publish_dispatch_summary
+
+
+@flow(name="dispatch", flow_run_name="dispatch the outbox")
+def dispatch(
+    db: str | None = None,
+    smtp_url: str | None = None,
+    now: datetime | None = None,
+    roadmaps: list[str] | None = None,
+    workers: int = 4,
+    external: Literal["send", "record"] = "send",
+) -> dict[str, Any]:
+    """Send every outbox message due now; the run ends failed (DeliveryFailed) when a send failed.
+
+    Returns {"dispatch": DispatchReport, "lines": [...], "recorded": [...]}.
+    """
+    settings = get_settings()
+    engine = open_store(db or settings.db_url)
+    now = now or datetime.now(UTC)
+    smtp = smtp_url or settings.smtp_url
+    try:
+        check_can_send_task(engine, smtp)
+        notifier, recorder = make_notifier(smtp, external=external)
+        sent = dispatch_task(engine, notifier=notifier, now=now, workers=workers, roadmaps=roadmaps, actor="dispatch")
+        lines = sent.lines() if sent.attempted else ["nothing due to send"]
+        publish_dispatch_summary("## Dispatch\n\n" + "\n".join(f"    {line}" for line in lines) + "\n")
+        result = {"dispatch": sent, "lines": lines, "recorded": recorder.sent}
+        if sent.failed:
+            raise DeliveryFailed(sent.failure_line(), result)
+        return result
+    finally:
+        engine.dispose()
