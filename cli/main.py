@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
-from cli import audit, demo, render, store, sweep
+from cli import audit, demo, render, serve, store, sweep
 from cli.monitor import register as register_monitoring
 from cli.registry import orgs_app, parties_app
 from cli.report import report_app
@@ -170,6 +170,7 @@ def schema() -> None:
 
 store.register(app)
 sweep.register(app)
+serve.register(app)
 demo.register(app)
 audit.register(app)
 register_monitoring(app)

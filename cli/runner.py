@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import signal
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -30,13 +31,28 @@ def quiet_prefect() -> None:
         os.environ.setdefault(key, value)
 
 
+def _exit_on_signal(signum: int, _frame: Any) -> None:
+    # SystemExit unwinds the flow run and lets atexit stop Prefect's temporary server; the default
+    # action of SIGTERM or SIGHUP would end the process at once and leave that server running
+    raise SystemExit(128 + signum)
+
+
 def run_flow(flow_fn: Callable[..., T], **params: Any) -> T:
-    """Call a flow in-process (ephemeral Prefect API unless PREFECT_API_URL points at a server)."""
+    """Call a flow in-process (ephemeral Prefect API unless PREFECT_API_URL points at a server).
+
+    SIGTERM and SIGHUP (a supervisor, `timeout`, a closed terminal) end the run as an exit with
+    128 + the signal's number, after the temporary Prefect server the run started has been stopped.
+    """
     quiet_prefect()
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
-    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-        return flow_fn(**params)
+    previous = {sig: signal.signal(sig, _exit_on_signal) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            return flow_fn(**params)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def store_url(db: str | None) -> str:

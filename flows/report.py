@@ -39,7 +39,7 @@ def _run_name() -> str:
     )
 
 
-@flow(name="report-audit", flow_run_name=_run_name, validate_parameters=False)
+@flow(name="report-audit", flow_run_name=_run_name)
 def report_audit(
     roadmap: str,
     output: str,
@@ -73,7 +73,7 @@ def _monitoring_run_name() -> str:
     return f"monitoring report {params.get('roadmap')} {which}"
 
 
-@flow(name="report-monitoring", flow_run_name=_monitoring_run_name, validate_parameters=False)
+@flow(name="report-monitoring", flow_run_name=_monitoring_run_name)
 def report_monitoring(
     roadmap: str,
     output: str,

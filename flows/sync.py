@@ -12,7 +12,7 @@ from models.settings import get_settings
 from tasks.prefect_tasks import load_plan_file, publish_sync_summary, sync_plan_task
 
 
-@flow(name="sync-roadmap", flow_run_name="sync {plan}", validate_parameters=False)
+@flow(name="sync-roadmap", flow_run_name="sync {plan}")
 def sync_roadmap(
     plan: str,
     db: str | None = None,

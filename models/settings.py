@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir, description="where the default store and files live")
     actor: str = Field(default="", description="who runs commands (recorded in the audit trail); default the OS user")
     smtp_url: str = Field(default="", description="apprise mailto:// URL of the SMTP server, without recipients")
+    home: Path | None = Field(
+        default=None,
+        description="the project folder (with prefect.yaml) that workers run flows from; default this checkout",
+    )
 
     @field_validator("db")
     @classmethod
@@ -47,6 +51,11 @@ class Settings(BaseSettings):
     @property
     def db_url(self) -> str:
         return self.db or f"sqlite:///{self.data_dir / 'roadmap.db'}"
+
+    @property
+    def project_dir(self) -> Path:
+        """ROADMAP_HOME, else the checkout this code runs from (the folder that holds prefect.yaml)."""
+        return (self.home or Path(__file__).resolve().parent.parent).resolve()
 
 
 @lru_cache(maxsize=1)

@@ -9,6 +9,8 @@ that variable the PostgreSQL runs are skipped, except in CI (CI=true), where the
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,6 +28,19 @@ SCHEMA_PREFIX = "t_"
 # a run that died before its teardown leaves its schema behind; the next run drops schemas this old
 # (not younger ones: another run against the same database may be using them right now)
 STALE_AFTER_SECONDS = 6 * 3600
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Import Prefect once, before any test swaps sys.stderr, with a home of the run's own.
+
+    Prefect binds its console log handler to sys.stderr when it is first imported; imported inside a
+    CliRunner invocation, that handler would keep writing to the runner's closed stream ever after.
+    """
+    home = tempfile.mkdtemp(prefix="roadmap-test-prefect-")
+    config.add_cleanup(lambda: shutil.rmtree(home, ignore_errors=True))
+    os.environ.setdefault("PREFECT_HOME", home)
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    import prefect.main  # noqa: F401  (prefect itself imports lazily: .main sets up its logging)
 
 
 def in_ci() -> bool:
@@ -46,6 +61,16 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         os.environ.pop("ROADMAP_DATA_DIR", None)
     else:
         os.environ["ROADMAP_DATA_DIR"] = before
+    get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings() -> Iterator[None]:
+    """Settings are read from the environment afresh in every test (a test's monkeypatched ROADMAP_* is its own)."""
+    from models.settings import get_settings
+
+    get_settings.cache_clear()
+    yield
     get_settings.cache_clear()
 
 
