@@ -71,7 +71,12 @@ def validate(
         if summary:
             typer.echo(render.plan_summary(roadmap, file))
         else:
-            typer.echo(f"ok {file}: {roadmap.id}, {len(roadmap.items)} items, {len(roadmap.indicators)} indicators")
+            review = roadmap.review_count
+            # a draft from `roadmap import` is valid but not yet checked: say so on every validation
+            to_review = f", {review} review notes left (a draft: check and delete them)" if review else ""
+            typer.echo(
+                f"ok {file}: {roadmap.id}, {len(roadmap.items)} items, {len(roadmap.indicators)} indicators{to_review}"
+            )
     valid = len(files) - invalid
     typer.echo(f"{valid} valid, {invalid} invalid", err=bool(invalid))
     if invalid:
