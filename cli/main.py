@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import typer
 
 from cli import audit, demo, render, store, sweep
+from cli import importing as import_command
 from cli.monitor import register as register_monitoring
 from cli.registry import orgs_app, parties_app
 from cli.report import report_app
@@ -178,6 +179,7 @@ sweep.register(app)
 demo.register(app)
 audit.register(app)
 register_monitoring(app)
+import_command.register(app)
 app.add_typer(report_app, name="report")
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(parties_app, name="parties")
