@@ -53,13 +53,17 @@ def register(app: typer.Typer) -> None:
         output: Annotated[
             Path | None, typer.Option("-o", "--output", help="write the draft plan here (default: standard output)")
         ] = None,
-        plan_id: Annotated[str | None, typer.Option("--id", help="the plan id (default: from territory and years)")] = None,
+        plan_id: Annotated[
+            str | None, typer.Option("--id", help="the plan id (default: from territory and years)")
+        ] = None,
         tz: Annotated[str | None, typer.Option("--tz", help="IANA time zone (default: from the region)")] = None,
         period: Annotated[
-            str | None, typer.Option("--period", help="the roadmap period YEAR, YEAR-YEAR or START..END (default: from the title)")
+            str | None,
+            typer.Option("--period", help="the roadmap period YEAR, YEAR-YEAR or START..END (default: from the title)"),
         ] = None,
         review: Annotated[
-            Path | None, typer.Option("--review", help="also write an HTML review page: source rows beside the items read")
+            Path | None,
+            typer.Option("--review", help="also write an HTML review page: source rows beside the items read"),
         ] = None,
         force: Annotated[bool, typer.Option("--force", help="replace existing output files")] = False,
     ) -> None:
@@ -81,7 +85,9 @@ def register(app: typer.Typer) -> None:
             except (ZoneInfoNotFoundError, ValueError):
                 raise _fail(f"--tz: unknown IANA time zone «{tz}» (e.g. Europe/Moscow, Asia/Tomsk)") from None
         if plan_id is not None and not re.match(ID_PATTERN, plan_id):
-            raise _fail(f"--id: expected lower-case Latin letters, digits, - and _ (e.g. school-7-2022), found «{plan_id}»")
+            raise _fail(
+                f"--id: expected lower-case Latin letters, digits, - and _ (e.g. school-7-2022), found «{plan_id}»"
+            )
         options = ImportOptions(plan_id=plan_id, timezone=tz, period=_period_option(period))
         try:
             result = import_document(document, options)

@@ -33,7 +33,7 @@ _POINTS_START = re.compile(
 _POINT = re.compile(r"^\s*(\d{1,2})\.\s+(\S.*)$")
 _SIGN_OFF = re.compile(r"^(Начальник|Министр|Директор|Руководитель|Глава|Председатель|Заведующ|И\.\s?о\.)", re.I)
 _DEADLINE_TRIGGER = re.compile(
-    r"(?:(?<=\s)|^)(в срок до|в срок не позднее|не позднее|до|к|ежегодно|ежеквартально|ежемесячно|в течение|"
+    r"(?:(?<=\s)|^)(в срок до|в срок не позднее|не позднее|до|к|по|ежегодно|ежеквартально|ежемесячно|в течение|"
     r"постоянно|с\s+\d)(?=\s)",
     re.IGNORECASE,
 )
@@ -205,9 +205,9 @@ class Builder:
                         self.period, self.period_text = Period(start, end, academic=academic), text
                         return
         years: list[int] = []
-        cells = [r.cells for t, _ in tables for r in t.rows] + [[p[1]] for p in points]
-        for row in cells:
-            for cell in row:
+        cells = [r.cells for t, _ in tables for r in t.rows] + [[self._point_deadline(p[1]) or ""] for p in points]
+        for cell_row in cells:
+            for cell in cell_row:
                 try:
                     d = parse_deadline(clean(cell))
                 except DeadlineError:
@@ -275,7 +275,9 @@ class Builder:
             and any(o.kind == "row" and o.number and o.number.startswith(r.number + ".") for o in rows)
         }
         captions = {k for k in range(len(rows) - 1) if rows[k].kind == "heading" and rows[k + 1].kind == "fragment"}
-        structured = bool(numbered_sections) or any(r.kind == "heading" for k, r in enumerate(rows) if k not in captions)
+        structured = bool(numbered_sections) or any(
+            r.kind == "heading" for k, r in enumerate(rows) if k not in captions
+        )
         sections: list[dict[str, Any]] = []
         stack: list[dict[str, Any]] = []
         pending_caption = clean(table.caption).strip("* ")
@@ -307,7 +309,9 @@ class Builder:
                 pending_caption = row.get("title").strip("* ")
                 continue
             if row.kind == "fragment":
-                if not structured:
+                # a repeated header with its own caption starts a part (slides, fragments); a header
+                # repeated on each page of one table does not
+                if not structured and k - 1 in captions:
                     fragments += 1
                     new_top(pending_caption or f"Фрагмент {fragments + 1}", None, row)
                 continue
@@ -318,7 +322,7 @@ class Builder:
                 assert row.number is not None
                 while stack and not (row.number.startswith(stack[-1]["number"] + ".") and "_numbered" in stack[-1]):
                     stack.pop()
-                section = {"number": row.number, "title": row.get("title"), "items": [], "sections": [],
+                section: dict[str, Any] = {"number": row.number, "title": row.get("title"), "items": [], "sections": [],
                            "review": list(row.review), "_numbered": True, "_where": row.where}  # fmt: skip
                 if any(row.get(r) for r in ("deadline", "responsible", "result")):
                     section["review"].append(
@@ -524,7 +528,7 @@ class Builder:
             match = _POINT.match(line)
             if match:
                 points.append((match.group(1), match.group(2), where))
-            elif points and line and not re.match(r"^\d+\)", line) is None:
+            elif points and line:  # a sub-point «1) …» or the point's next line
                 number, text, at = points[-1]
                 points[-1] = (number, f"{text} {line}", at)
         return [p for p in points if self._point_deadline(p[1])]
@@ -536,7 +540,7 @@ class Builder:
             start = len(text[: match.start()].split(" ")) - 1 if match.start() else 0
             for end in range(len(words), start, -1):
                 phrase = " ".join(words[start:end]).strip(" ,;")
-                if phrase and re.search(r"\d|ежегодно|ежеквартально|ежемесячно|постоянно|течение", phrase):
+                if phrase and re.search(r"\d|ежегодно|ежеквартально|ежемесячно|постоянно|течение|конца", phrase):
                     try:
                         parse_deadline(phrase, period=self.period or _DUMMY)
                     except DeadlineError:
@@ -556,7 +560,9 @@ class Builder:
             addressee = text.split(phrase)[0] if phrase else ""
             addressee = re.split(r"\s(?:в срок|не позднее|до|к)\s", f" {addressee}")[0].strip(" ,")
             addressee = re.sub(r"\s+[а-я]+(?:ть|ти)(?:\s.*)?$", "", addressee)
-            row = LogicalRow("row", {"title": text, "deadline": phrase}, where, number=number, source=[f"{number}. {text}"])
+            row = LogicalRow(
+                "row", {"title": text, "deadline": phrase}, where, number=number, source=[f"{number}. {text}"]
+            )
             if addressee and addressee[0].isupper() and not re.match(r"^[А-ЯЁ][а-яё]+(?:ть|ти)\b", addressee):
                 row.cells["responsible"] = nominative_phrase(addressee)
             item = self._item(row)
@@ -569,7 +575,7 @@ class Builder:
     # -- indicators ---------------------------------------------------------------------------
     def _indicators(self, table: Table, header: int) -> list[dict[str, Any]]:
         head = table.rows[header].cells
-        roles: list[str | None] = []
+        roles = []
         for cell in head:
             year = year_of(cell)
             role = header_roles([cell])[0]
@@ -577,7 +583,7 @@ class Builder:
                                                                                          else None)))  # fmt: skip
         sub = Table(table.rows[header:], table.where, table.caption)
         rows = logical_rows(sub, roles, reads_deadline=lambda _t: False, table_name=table.where)
-        out = []
+        out: list[dict[str, Any]] = []
         for row in rows:
             if row.kind != "row" or not row.get("title"):
                 continue
@@ -595,13 +601,13 @@ class Builder:
             if name.endswith(", %") or name.endswith(",%"):
                 name = name.rsplit(",", 1)[0].strip()
             targets: dict[int, float] = {}
-            for role, value in row.cells.items():
-                if role.startswith("y") and value:
+            for key, value in row.cells.items():
+                if key.startswith("y") and value:
                     number = re.sub(r"[^\d,.\-]", "", value).replace(",", ".")
                     try:
-                        targets[int(role[1:])] = _num(number)
+                        targets[int(key[1:])] = _num(number)
                     except ValueError:
-                        row.review.append(f"the {role[1:]} target «{value}» is not a number")
+                        row.review.append(f"the {key[1:]} target «{value}» is not a number")
             if not targets:
                 continue
             indicator: dict[str, Any] = {"id": f"indicator_{len(out) + 1}", "number": row.number, "name": name,

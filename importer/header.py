@@ -20,7 +20,11 @@ _APPROVED = re.compile(
     r"утвержд\w*\s+(приказом|распоряжением|постановлением)\s+(.+?)\s+от\s+(\S.*?)\s*№\s*(.*)$", re.IGNORECASE
 )
 MONTHS_GEN = "января февраля марта апреля мая июня июля августа сентября октября ноября декабря".split()
-DATE = re.compile(r"\b(\d{1,2}\.\d{1,2}\.(?:19|20)\d\d|\d{1,2}\s+(?:" + "|".join(MONTHS_GEN) + r")\s+(?:19|20)\d\d(?:\s*(?:года|г\.))?)")
+DATE = re.compile(
+    r"\b(\d{1,2}\.\d{1,2}\.(?:19|20)\d\d|\d{1,2}\s+(?:"
+    + "|".join(MONTHS_GEN)
+    + r")\s+(?:19|20)\d\d(?:\s*(?:года|г\.))?)"
+)
 _NUMBER = re.compile(r"№\s*([^\s].*?)\s*$")
 _BLANK = re.compile(r"^[_\s]*$")
 _SIGNATURE = re.compile(
@@ -31,12 +35,16 @@ _NOMINATIVE_FIRST = {
     "комитета": "Комитет", "отдела": "Отдел", "администрации": "Администрация",
 }  # fmt: skip
 _GENITIVE_FIRST = {v.lower(): k for k, v in _NOMINATIVE_FIRST.items()}
-_DEPARTMENT = re.compile(r"^(управление образования|отдел образования|комитет по образованию|комитет образования)", re.I)
+_DEPARTMENT = re.compile(
+    r"^(управление образования|отдел образования|комитет по образованию|комитет образования)", re.I
+)
 _REGION = re.compile(r"\b([А-ЯЁ][а-яё]+(?:ской|цкой|ной|ьской))\s+(области|края)\b|\b(Республик[аи]\s+[А-ЯЁ][а-яё]+)")
 _MUNICIPALITY = re.compile(
     r"\b([А-ЯЁ][а-яё]+(?:ского|цкого|ного))\s+(муниципального района|городского округа|муниципального округа)\b"
 )
-_PERIOD_RANGE = re.compile(r"((?:19|20)\d\d)\s*[-–—/]\s*((?:19|20)\d\d)\s*(учебн\w*\s+год\w*|г\.?\s*г\.?|гг\.?|год\w*)?")
+_PERIOD_RANGE = re.compile(
+    r"((?:19|20)\d\d)\s*[-–—/]\s*((?:19|20)\d\d)\s*(учебн\w*\s+год\w*|г\.?\s*г\.?|гг\.?|год\w*)?"
+)
 _PERIOD_FROM_TO = re.compile(r"с\s+((?:19|20)\d\d)\s*г?\.?\s*(?:год\w*)?\s+по\s+((?:19|20)\d\d)")
 _PERIOD_ONE = re.compile(r"\bна\s+((?:19|20)\d\d)\s*(?:год|г\.)")
 _ORGANISATION = re.compile(
@@ -64,7 +72,8 @@ def _case_from_text(caps: str, text: str) -> str:
         if not found.isupper():
             return re.sub(r"\s+", " ", found[0].upper() + found[1:])
     words = caps.lower().split()
-    return " ".join(w.capitalize() if k == 0 or re.search(r"(ской|цкой|ского|цкого)$", w) else w
+    common = {"городского", "муниципального", "сельского", "районного", "областного", "общего", "городской"}
+    return " ".join(w.capitalize() if k == 0 or (re.search(r"(ской|цкой|ского|цкого)$", w) and w not in common) else w
                     for k, w in enumerate(words))  # fmt: skip
 
 

@@ -82,9 +82,21 @@ def defined_abbreviations(text: str) -> set[str]:
 def _nominative(word: str) -> str:
     """The head word of an addressee in the dative («Руководителям», «Кураторам») in the nominative."""
     low = word.lower()
-    for ending, replacement in (("ителям", "ители"), ("ателям", "атели"), ("торам", "торы"), ("икам", "ики"),
-                                ("огам", "оги"), ("щему", "щий"), ("щим", "щие"), ("ению", "ение"),
-                                ("ителю", "итель"), ("ору", "ор"), ("нику", "ник"), ("ым", "ые"), ("ам", "ы")):  # fmt: skip
+    for ending, replacement in (
+        ("ителям", "ители"),
+        ("ателям", "атели"),
+        ("торам", "торы"),
+        ("икам", "ики"),
+        ("огам", "оги"),
+        ("щему", "щий"),
+        ("щим", "щие"),
+        ("ению", "ение"),
+        ("ителю", "итель"),
+        ("ору", "ор"),
+        ("нику", "ник"),
+        ("ым", "ые"),
+        ("ам", "ы"),
+    ):
         if low.endswith(ending) and len(low) > len(ending) + 2:
             base = word[: len(word) - len(ending)] + replacement
             return base
@@ -181,7 +193,7 @@ class PartyBook:
                 k += abbr
                 continue
             token = tokens[k]
-            if out[-1] and _HEAD_START.match(token) and not out[-1][-1].lower() in ("и", "или", "в", "с"):
+            if out[-1] and _HEAD_START.match(token) and out[-1][-1].lower() not in ("и", "или", "в", "с"):
                 out.append([])
             out[-1].append(token)
             k += 1
@@ -262,9 +274,15 @@ class PartyBook:
                 ("organisation", *sorted(kinds)), "organisation", name, org_kinds=kinds if per_org else [],
                 per_organisation=per_org,
             )  # fmt: skip
-        if name in self.abbreviations or name in ("УО",) or re.match(
-            r"^(?:министерств|департамент|управлени|комитет|отдел|администраци|институт|центр)", name, re.IGNORECASE
-        ) or re.match(r"^(?:[А-ЯЁ]{2,}\s?)+(?:«[^»]+»)?$", name) or re.search(r"партн[её]р", name, re.IGNORECASE):
+        if (
+            name in self.abbreviations
+            or name in ("УО",)
+            or re.match(
+                r"^(?:министерств|департамент|управлени|комитет|отдел|администраци|институт|центр)", name, re.IGNORECASE
+            )
+            or re.match(r"^(?:[А-ЯЁ]{2,}\s?)+(?:«[^»]+»)?$", name)
+            or re.search(r"партн[её]р", name, re.IGNORECASE)
+        ):
             self.matched += 1
             return PartySpec(("body", _norm(name)), "body", name)
         spec = PartySpec(("body", _norm(name)), "body", name)

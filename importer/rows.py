@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from importer.cells import clean, join, repair_split_words, starts_lower, starts_upper
 from importer.columns import header_roles, looks_like_header
-from importer.document import Row, Table
+from importer.document import Table
 from importer.text import PAGE_DEBRIS
 
 NUMBER = re.compile(r"^(\d{1,3}(?:\.\d{1,3})*)\.?$|^([IVXІ]{1,5})\.?$")

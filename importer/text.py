@@ -145,7 +145,7 @@ def align_spaced_tables(lines: list[str]) -> list[str]:
                         break
                 else:
                     prose = 0
-                out[j] = _cut(line_runs, starts)
+                out[j] = _cut([(m.start(), m.group(0)) for m in re.finditer(r"\S+", line)], starts)
                 j += 1
             i = j
             continue
@@ -154,6 +154,7 @@ def align_spaced_tables(lines: list[str]) -> list[str]:
 
 
 def _cut(runs: list[tuple[int, str]], starts: list[int]) -> str:
+    """Each word goes to the column whose header starts at or before it (two characters of slack)."""
     cells = [""] * len(starts)
     for offset, text in runs:
         column = 0
@@ -161,6 +162,4 @@ def _cut(runs: list[tuple[int, str]], starts: list[int]) -> str:
             if offset >= start - 2:
                 column = k
         cells[column] = f"{cells[column]} {text}".strip()
-    if len([c for c in cells if c]) == 1 and cells[0] and len(runs) == 1:
-        return cells[0] + "\t" * (len(starts) - 1)
     return "\t".join(cells)

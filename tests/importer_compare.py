@@ -46,7 +46,9 @@ def compare(imported: Roadmap, hand: Roadmap, aliases: dict[str, str]) -> tuple[
         if norm(item.title) != norm(other.title):
             found.append(Difference(item.number, "title", item.title, other.title))
         if _window(hand, item.number) != _window(imported, other.number):
-            found.append(Difference(item.number, "deadline", _window(hand, item.number), _window(imported, other.number)))
+            found.append(
+                Difference(item.number, "deadline", _window(hand, item.number), _window(imported, other.number))
+            )
         hand_parties = sorted(item.party_ids)
         mapped = sorted({names.get(norm(imported_names[p]), f"?{imported_names[p]}") for p in other.party_ids})
         if hand_parties != mapped:

@@ -30,9 +30,17 @@ ALIASES: dict[str, dict[str, str]] = {
         "ДО ТОО": "do_to",  # two spellings of the Department (plan note «responsible spellings»)
         "ДОО ТО": "do_to",
     },
-    "orenburg-2021-2024": {"ГБУ РЦРО": "rcro", "НЦ": "nc", "ММЦ": "mmc", "МЦНПК": "mcnpk", "ВУЗы": "universities",
-                           "учреждения СПО": "spo_institutions", "учреждения ДПО": "dpo",
-                           "региональные стажировочные площадки": "internship_sites", "ОО": "oo"},  # fmt: skip
+    "orenburg-2021-2024": {
+        "ГБУ РЦРО": "rcro",
+        "НЦ": "nc",
+        "ММЦ": "mmc",
+        "МЦНПК": "mcnpk",
+        "ВУЗы": "universities",
+        "учреждения СПО": "spo_institutions",
+        "учреждения ДПО": "dpo",
+        "региональные стажировочные площадки": "internship_sites",
+        "ОО": "oo",
+    },  # fmt: skip
     "valuysky-2022": {},
     "chelyabinsk-2021-2022": {},
 }
