@@ -27,6 +27,14 @@ def _window(deadline: Deadline | None) -> str:
     return f"{kind}: {format_window(deadline.start, deadline.end)}"
 
 
+def _where_ru(where: str) -> str:
+    """«line 63», «table 2, row 5», «page 3» in Russian, for the page officials read."""
+    for en, ru in (("paragraph", "абзац"), ("line", "строка"), ("table", "таблица"), ("row", "строка"),
+                   ("page", "стр.")):  # fmt: skip
+        where = where.replace(en, ru)
+    return where
+
+
 def render_review(result: ImportResult, roadmap: Roadmap) -> str:
     """The HTML page (Russian) an operator checks a draft against its document with."""
     env = Environment(
@@ -42,6 +50,7 @@ def render_review(result: ImportResult, roadmap: Roadmap) -> str:
         document=result.document.path.name,
         views=result.views,
         window=_window,
+        where_ru=_where_ru,
         summary=summary_lines(result.counts),
         counts=result.counts,
         plan_review=result.plan.get("review", []),
