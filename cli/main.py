@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import typer
 
 from cli import audit, demo, render, serve, store, sweep
+from cli import importing as import_command
 from cli.monitor import register as register_monitoring
 from cli.registry import orgs_app, parties_app
 from cli.report import report_app
@@ -71,7 +72,12 @@ def validate(
         if summary:
             typer.echo(render.plan_summary(roadmap, file))
         else:
-            typer.echo(f"ok {file}: {roadmap.id}, {len(roadmap.items)} items, {len(roadmap.indicators)} indicators")
+            review = roadmap.review_count
+            # a draft from `roadmap import` is valid but not yet checked: say so on every validation
+            to_review = f", {review} review notes left (a draft: check and delete them)" if review else ""
+            typer.echo(
+                f"ok {file}: {roadmap.id}, {len(roadmap.items)} items, {len(roadmap.indicators)} indicators{to_review}"
+            )
     valid = len(files) - invalid
     typer.echo(f"{valid} valid, {invalid} invalid", err=bool(invalid))
     if invalid:
@@ -174,6 +180,7 @@ serve.register(app)
 demo.register(app)
 audit.register(app)
 register_monitoring(app)
+import_command.register(app)
 app.add_typer(report_app, name="report")
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(parties_app, name="parties")

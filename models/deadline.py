@@ -30,26 +30,30 @@ DeadlineKind = Literal[
     "separate_schedule",  # dates come from a schedule not yet given: "по отдельному графику"
     "external",  # dates are set by someone else: "в соответствии со сроками, устанавливаемыми ..."
     "alternatives",  # either of several: "... или май 2021 г."
-    "windows",  # several windows: "Август -октябрь 2021 Август -октябрь 2022"
+    "windows",  # several windows: "Август -октябрь 2021 Август -октябрь 2022", "ежеквартально"
     "unspecified",  # the source gives no deadline at all
+    "unparsed",  # a wording the grammar cannot read yet (an imported draft): kept as text, waits for review
 ]
 
 # Kinds whose milestones cannot be reminded of until somebody supplies a date.
-WAITING_KINDS: frozenset[str] = frozenset({"on_demand", "separate_schedule", "external", "unspecified"})
+WAITING_KINDS: frozenset[str] = frozenset({"on_demand", "separate_schedule", "external", "unspecified", "unparsed"})
 
 DEFAULT_REVIEW_MONTHS = 3
 
 ACCEPTED_FORMS = (
     "a date: «28.05.2020», «30 декабря 2021 года»",
-    "by a date: «до 29.05.2020», «к 30 ноября 2022 года», «до конца 2020 года»",
+    "by a date: «до 29.05.2020», «к 30 ноября 2022 года», «в срок до 31 марта 2022 года», «не позднее 01.09.2022», "
+    "«до 31.12.2022 включительно», «до конца 2020 года», «до конца года», «до конца учебного года»",
     "a range of days: «с 1 по 15 сентября 2020 г.», «с 1 июня по 31 декабря 2020 г.»",
     "a month or months: «июнь 2020 г.», «август - декабрь 2020 г.», «Февраль-март 2022 года»",
     "a quarter: «III квартал 2021», «4 квартал 2022 года», «II - III квартал 2021», «2021 год 2-3 квартал»",
     "a half-year: «1 полугодие 2022 года»",
     "a year or years: «2021 год», «2021 - 2022 годы»; an academic year: «2020 - 2021 учебный год»",
-    "yearly: «ежегодно», «ежегодно к 1 ноября», «ежегодно до 10 июня», «Ежегодно с 2021 г.»",
-    "continuous: «постоянно», «в течение всего периода …», «Май 2020, далее постоянно», «в течение 2022 года»",
-    "waiting for a date: «по необходимости», «при необходимости», «по отдельному графику», "
+    "yearly: «ежегодно», «ежегодно к 1 ноября», «ежегодно до 10 июня», «Ежегодно с 2021 г.», «1 раз в год»",
+    "every quarter, month or half-year: «ежеквартально», «ежемесячно», «1 раз в квартал», «1 раз в полугодие»",
+    "continuous: «постоянно», «в течение всего периода …», «Май 2020, далее постоянно», «в течение 2022 года», "
+    "«в течение года», «в течение 2022/2023 учебного года»",
+    "waiting for a date: «по необходимости», «по мере необходимости», «по отдельному графику», "
     "«в соответствии со сроками, устанавливаемыми …»",
     "alternatives: «… или май 2021 г.»; several windows: «Август -октябрь 2021 Август -октябрь 2022»",
 )
@@ -90,11 +94,12 @@ class Window(BaseModel):
 
 
 class Recurrence(BaseModel):
-    """A yearly rule: every year from `from_year` to `to_year`, due by `month`/`day` (or the whole year)."""
+    """A recurring rule: every year from `from_year` to `to_year`, due by `month`/`day` (or the whole year);
+    or every half-year, quarter or month of the period (one window each)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    every: Literal["year"] = "year"
+    every: Literal["year", "half_year", "quarter", "month"] = "year"
     month: int | None = Field(default=None, ge=1, le=12)
     day: int | None = Field(default=None, ge=1, le=31)
     start_month: int | None = Field(default=None, ge=1, le=12, description="window starts on the 1st of this month")
@@ -194,12 +199,20 @@ _SPACES = re.compile(r"\s+")
 _QUALIFIER = re.compile(r"\(\s*(?:при|по)\s+необходимости\s*\)")
 _AUTHORITY = re.compile(r"(?i)срок(?:ами|ам)[,\s]+(.+?)(?:\s+или\s+|$)")
 _CYRILLIC_ROMAN = str.maketrans({"і": "i", "х": "x", "ѵ": "v"})
+# "4-й квартал", "2-го полугодия": the ordinal ending says nothing the number does not
+_ORDINAL_ENDING = re.compile(r"(\d)\s*[-‐‑‒–—−]\s*(?:й|го|ой|ый|м|ом|е|я|ая|ое)(?![а-я])")
+# "28.05.2022г.", "10июня": a number glued to the word after it
+_GLUED_WORD = re.compile(r"(\d)([а-я])")
+_INCLUSIVE = re.compile(r"\(\s*включительно\s*\)")
 
 
 def normalise(text: str) -> str:
     """Lower-case the phrase and make dashes, spaces and trailing punctuation uniform."""
     out = text.strip().lower().replace("ё", "е")
     out = out.replace("\u00a0", " ")
+    out = _ORDINAL_ENDING.sub(r"\1", out)
+    out = _GLUED_WORD.sub(r"\1 \2", out)
+    out = _INCLUSIVE.sub(" включительно", out)
     out = _DASHES.sub(" - ", out)
     out = out.replace("/", " / ")
     out = _SPACES.sub(" ", out).strip()
@@ -331,6 +344,11 @@ class _WindowsNode:
     spans: tuple[_Span, ...]
 
 
+@dataclass(frozen=True)
+class _PeriodicNode:
+    months: int  # 1 = every month, 3 = every quarter, 6 = every half-year
+
+
 def _year_span(year: int) -> _Span:
     return _Span(_Point(year, 1, 1), _Point(year, 12, 31))
 
@@ -356,7 +374,7 @@ class _ToNodes(Transformer):  # type: ignore[type-arg]
     def year(self, num: Token, _word: Token | None) -> int:
         return int(num)
 
-    def numeric_date(self, d: Token, m: Token, y: Token) -> _Point:
+    def numeric_date(self, d: Token, m: Token, y: Token, _w: Token | None = None) -> _Point:
         month = int(m)
         if not 1 <= month <= 12:
             raise _SemanticError(f"month must be 01-12, found «{m}»")
@@ -448,17 +466,33 @@ class _ToNodes(Transformer):  # type: ignore[type-arg]
         return _Span(_Point(int(y1), 9, 1), _Point(int(y2), 5, 31))
 
     # the phrase kinds
-    def span_in(self, span: _Span | _Point) -> _SpanNode:
+    def span_in(self, span: _Span | _Point, _incl: Token | None = None) -> _SpanNode:
         return _SpanNode(_as_span(span))
 
-    def by_date(self, _by: Token, point: _Point) -> _ByNode:
+    def by_date(self, _by: Token, point: _Point, _incl: Token | None = None) -> _ByNode:
         return _ByNode(point)
+
+    def by_end_year(self, _by: Token, _w: Token) -> _ByNode:
+        return _ByNode(_Point(None, 12, 31))
+
+    def by_end_academic(self, _by: Token, _a: Token, _w: Token) -> _ByNode:
+        # the academic year ends on 31 May (the year comes from the roadmap period)
+        return _ByNode(_Point(None, 5, 31))
+
+    def quarterly(self, *_tokens: Token) -> _PeriodicNode:
+        return _PeriodicNode(3)
+
+    def monthly(self, *_tokens: Token) -> _PeriodicNode:
+        return _PeriodicNode(1)
+
+    def half_yearly(self, *_tokens: Token) -> _PeriodicNode:
+        return _PeriodicNode(6)
 
     def by_end(self, _by: Token, span: _Span | _Point) -> _ByNode:
         s = _as_span(span)
         return _ByNode(s.end, by_end_of=s)
 
-    def yearly_plain(self, _y: Token) -> _YearlyNode:
+    def yearly_plain(self, *_tokens: Token) -> _YearlyNode:
         return _YearlyNode()
 
     def yearly_by(self, _y: Token, _by: Token, point: _Point) -> _YearlyNode:
@@ -600,6 +634,9 @@ def _resolve(node: object, text: str, period: Period | None, review_months: int)
             authority = found.group(1).strip(" ,") if found else node.authority
         return Deadline(text=text, kind=node.kind, authority=authority)
 
+    if isinstance(node, _PeriodicNode):
+        return _resolve_periodic(node, text, period)
+
     if isinstance(node, _WindowsNode):
         windows = [window(s) for s in node.spans]
         windows.sort(key=lambda w: (w.start or w.end, w.end))
@@ -642,6 +679,28 @@ def _resolve_yearly(node: _YearlyNode, text: str, period: Period | None) -> Dead
         raise DeadlineError(text, "the yearly deadline falls outside the roadmap period")
     return Deadline(
         text=text, kind="yearly", start=windows[0].start, end=windows[-1].end, recurrence=rec, windows=windows
+    )
+
+
+_EVERY: dict[int, Literal["month", "quarter", "half_year"]] = {1: "month", 3: "quarter", 6: "half_year"}
+
+
+def _resolve_periodic(node: _PeriodicNode, text: str, period: Period | None) -> Deadline:
+    """One window per calendar month, quarter or half-year that overlaps the period, cut to the period."""
+    rec = Recurrence(every=_EVERY[node.months])
+    if period is None:
+        return Deadline(text=text, kind="windows", recurrence=rec)
+    rec.from_year, rec.to_year = period.start.year, period.end.year
+    windows: list[Window] = []
+    month = (period.start.month - 1) // node.months * node.months + 1
+    start = date(period.start.year, month, 1)
+    while start <= period.end:
+        last_month = start.month + node.months - 1
+        end = date(start.year, last_month, calendar.monthrange(start.year, last_month)[1])
+        windows.append(Window(start=max(start, period.start), end=min(end, period.end)))
+        start = _next_day(end)
+    return Deadline(
+        text=text, kind="windows", start=windows[0].start, end=windows[-1].end, recurrence=rec, windows=windows
     )
 
 

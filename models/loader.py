@@ -190,7 +190,7 @@ def _period_context(data: Any) -> Period | None:
     period = data.get("period") if isinstance(data, dict) else None
     if isinstance(period, dict) and isinstance(period.get("start"), date) and isinstance(period.get("end"), date):
         if period["start"] <= period["end"]:
-            return Period(period["start"], period["end"])
+            return Period(period["start"], period["end"], academic=period.get("academic") is True)
     return None
 
 

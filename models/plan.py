@@ -55,6 +55,10 @@ class PlanPeriod(_Strict):
     start: date
     end: date
     text: str | None = Field(default=None, description="the period as the source words it")
+    academic: bool = Field(
+        default=False,
+        description="an academic year (1 September - 31 May): year-less months fall in its first or second year",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> PlanPeriod:
@@ -63,7 +67,7 @@ class PlanPeriod(_Strict):
         return self
 
     def as_context(self) -> Period:
-        return Period(self.start, self.end)
+        return Period(self.start, self.end, academic=self.academic)
 
 
 class Stage(_Strict):
@@ -100,6 +104,9 @@ class Party(_Strict):
     org_kinds: list[OrgKind] = Field(default_factory=list, description="kinds of organisation the party stands for")
     escalates_to: str | None = Field(default=None, description="id of the party above, for escalation")
     note: str | None = None
+    review: list[str] = Field(
+        default_factory=list, description="what an importer was unsure of: to check against the source, then delete"
+    )
 
     @model_validator(mode="after")
     def _shape(self) -> Party:
@@ -210,6 +217,9 @@ class Item(_Strict):
     target_unit: str | None = None
     reminders: ItemReminders | None = None
     notes: list[str] = Field(default_factory=list)
+    review: list[str] = Field(
+        default_factory=list, description="what an importer was unsure of: to check against the source, then delete"
+    )
 
     @field_validator("deadline", mode="before", json_schema_input_type=DEADLINE_INPUT)
     @classmethod
@@ -232,6 +242,9 @@ class Section(_Strict):
     items: list[Item] = Field(default_factory=list)
     sections: list[Section] = Field(default_factory=list, description="sub-groups such as 6.1 and 6.2")
     notes: list[str] = Field(default_factory=list)
+    review: list[str] = Field(
+        default_factory=list, description="what an importer was unsure of: to check against the source, then delete"
+    )
 
 
 class CycleStep(_Strict):
@@ -278,6 +291,9 @@ class Indicator(_Strict):
     targets: dict[int, float] = Field(min_length=1)
     tolerance: Tolerance | None = None
     notes: list[str] = Field(default_factory=list)
+    review: list[str] = Field(
+        default_factory=list, description="what an importer was unsure of: to check against the source, then delete"
+    )
 
 
 class ScaleLevel(_Strict):
@@ -343,6 +359,20 @@ class Roadmap(_Strict):
     criteria: list[Criterion] = Field(default_factory=list)
     reminders: ReminderPolicy = Field(default_factory=ReminderPolicy)
     notes: list[Note] = Field(default_factory=list)
+    review: list[str] = Field(
+        default_factory=list, description="what an importer was unsure of: to check against the source, then delete"
+    )
+
+    @property
+    def review_count(self) -> int:
+        """How many `review:` notes the plan still carries (an imported draft before its review)."""
+        return (
+            len(self.review)
+            + sum(len(p.review) for p in self.parties)
+            + sum(len(s.review) for _, s in self.walk_sections())
+            + sum(len(i.review) for i in self.items)
+            + sum(len(i.review) for i in self.indicators)
+        )
 
     @field_validator("timezone")
     @classmethod

@@ -30,6 +30,19 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ] && command -v a
     echo "warning: chromium could not be installed (see above): the browser test will be skipped" >&2
   fi
 fi
+# The importer's tests write PDF fixtures in a Cyrillic TrueType font: Debian's fonts-dejavu-core,
+# installed here when missing and running as root.
+if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  apt_log="$(mktemp)"
+  if apt-get update -q >>"$apt_log" 2>&1 \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-dejavu-core >>"$apt_log" 2>&1; then
+    rm -f "$apt_log"
+  else
+    tail -n 20 "$apt_log" >&2
+    rm -f "$apt_log"
+    echo "warning: fonts-dejavu-core could not be installed (see above): the PDF import tests will fail" >&2
+  fi
+fi
 export PREFECT_SERVER_ANALYTICS_ENABLED=false
 set +e
 .venv/bin/python -m pytest "$@"

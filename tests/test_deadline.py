@@ -281,3 +281,108 @@ def test_the_json_form_has_the_documented_keys():
 def test_a_hand_written_window_that_ends_before_it_starts_is_refused():
     with pytest.raises(ValueError, match="ends \\(2021-01-01\\) before it starts \\(2021-02-01\\)"):
         Deadline(kind="window", start=D(2021, 2, 1), end=D(2021, 1, 1))
+
+
+# Issue 11, item 10: phrasings real roadmaps use that the grammar refused or never checked. Each
+# comes from a seed or from one of the roadmap documents written for the importer's tests
+# (tests/importer_docs.py: a school's, a kindergarten's, a college's and an order with points),
+# which are written in the style of published municipal and school roadmaps.
+SCHOOL = Period(D(2022, 9, 1), D(2023, 5, 31), academic=True)
+Y2022 = Period(D(2022, 1, 1), D(2022, 12, 31))
+WIDENED = [
+    # (phrase, where it is met, period, kind, start, end)
+    ("ежеквартально", "school roadmap 2.3", Y2022, "windows", D(2022, 1, 1), D(2022, 12, 31)),
+    ("ежемесячно", "kindergarten roadmap 3", Y2022, "windows", D(2022, 1, 1), D(2022, 12, 31)),
+    ("1 раз в квартал", "kindergarten roadmap 5", Y2022, "windows", D(2022, 1, 1), D(2022, 12, 31)),
+    ("1 раз в полугодие", "college roadmap 3.2", Y2022, "windows", D(2022, 1, 1), D(2022, 12, 31)),
+    ("1 раз в год", "college roadmap 4.1", Y2022, "yearly", D(2022, 1, 1), D(2022, 12, 31)),
+    ("в течение года", "kindergarten roadmap 2", Y2022, "continuous", D(2022, 1, 1), D(2022, 12, 31)),
+    ("в течение учебного года", "school roadmap 3.4", SCHOOL, "continuous", D(2022, 9, 1), D(2023, 5, 31)),
+    ("в течение всего учебного года", "school roadmap 3.5", SCHOOL, "continuous", D(2022, 9, 1), D(2023, 5, 31)),
+    ("в течение 2022/2023 учебного года", "college roadmap 2.1", Y2022, "continuous", D(2022, 9, 1), D(2023, 5, 31)),
+    ("в течение 2022-2023 учебного года", "college roadmap 2.2", Y2022, "continuous", D(2022, 9, 1), D(2023, 5, 31)),
+    (
+        "в течение всего срока реализации программы",
+        "order point 4",
+        Y2022,
+        "continuous",
+        D(2022, 1, 1),
+        D(2022, 12, 31),
+    ),
+    (
+        "на протяжении всего периода реализации",
+        "college roadmap 4.2",
+        Y2022,
+        "continuous",
+        D(2022, 1, 1),
+        D(2022, 12, 31),
+    ),
+    ("регулярно", "kindergarten roadmap 6", Y2022, "continuous", D(2022, 1, 1), D(2022, 12, 31)),
+    ("в срок до 31 марта 2022 года", "order point 2", Y2022, "window", D(2022, 1, 1), D(2022, 3, 31)),
+    ("в срок не позднее 01.09.2022", "order point 3", Y2022, "window", D(2022, 1, 1), D(2022, 9, 1)),
+    ("не позднее чем 1 ноября 2022 г.", "college roadmap 1.3", Y2022, "window", D(2022, 1, 1), D(2022, 11, 1)),
+    ("до 31.12.2022 включительно", "college roadmap 1.4", Y2022, "window", D(2022, 1, 1), D(2022, 12, 31)),
+    ("по 31 мая 2022 г. (включительно)", "order point 5", Y2022, "window", D(2022, 1, 1), D(2022, 5, 31)),
+    ("до конца года", "kindergarten roadmap 4", Y2022, "window", D(2022, 1, 1), D(2022, 12, 31)),
+    ("до конца текущего года", "order point 6", Y2022, "window", D(2022, 1, 1), D(2022, 12, 31)),
+    ("до конца учебного года", "school roadmap 4.1", SCHOOL, "window", D(2022, 9, 1), D(2023, 5, 31)),
+    ("до конца мая 2023 г.", "school roadmap 4.2", SCHOOL, "window", D(2022, 9, 1), D(2023, 5, 31)),
+    ("28.05.2020 г.", "Sechenovsky 2.1 with the year word", Y2020, "window", D(2020, 5, 28), D(2020, 5, 28)),
+    ("до 01.10.2022 г.", "kindergarten roadmap 1", Y2022, "window", D(2022, 1, 1), D(2022, 10, 1)),
+    ("до 15.09.2022г.", "school roadmap 1.2 (no space)", Y2022, "window", D(2022, 1, 1), D(2022, 9, 15)),
+    ("с 01.09.2022 г. по 30.09.2022 г.", "school roadmap 2.1", Y2022, "window", D(2022, 9, 1), D(2022, 9, 30)),
+    ("в период с 1 по 15 сентября 2022 г.", "college roadmap 2.3", Y2022, "window", D(2022, 9, 1), D(2022, 9, 15)),
+    ("4-й квартал 2022 г.", "college roadmap 3.1", Y2022, "window", D(2022, 10, 1), D(2022, 12, 31)),
+    ("по мере необходимости", "school roadmap 5.1", Y2022, "on_demand", None, None),
+]
+
+
+@pytest.mark.parametrize(("phrase", "where", "period", "kind", "start", "end"), WIDENED, ids=[r[0] for r in WIDENED])
+def test_widened_phrasings_read_to_their_window(phrase, where, period, kind, start, end):
+    deadline = parse_deadline(phrase, period=period)
+    assert (deadline.kind, deadline.start, deadline.end) == (kind, start, end), where
+
+
+def test_quarterly_gives_one_window_per_quarter_cut_to_the_period():
+    d = parse_deadline("ежеквартально", period=SCHOOL)
+    assert windows(d) == [
+        (D(2022, 9, 1), D(2022, 9, 30)),
+        (D(2022, 10, 1), D(2022, 12, 31)),
+        (D(2023, 1, 1), D(2023, 3, 31)),
+        (D(2023, 4, 1), D(2023, 5, 31)),
+    ]
+    assert d.recurrence is not None and d.recurrence.every == "quarter"
+
+
+def test_monthly_gives_one_window_per_month():
+    d = parse_deadline("ежемесячно", period=Y2022)
+    assert len(d.windows) == 12 and d.windows[1] == d.windows[1].model_validate(
+        {"start": D(2022, 2, 1), "end": D(2022, 2, 28)}
+    )
+    assert d.recurrence is not None and d.recurrence.every == "month"
+
+
+def test_end_of_year_in_a_multi_year_period_asks_for_the_year():
+    with pytest.raises(DeadlineError) as err:
+        parse_deadline("до конца года", period=TOMSK)
+    assert "spans several years: write the year" in err.value.short
+
+
+STILL_REJECTED = [
+    ("включительно", "unexpected «включительно» (word 1)"),
+    ("в срок", "unexpected «срок» (word 2)"),
+    ("до 31.12.2022 включительно включительно", "unexpected «включительно» (word 4)"),
+    ("1 раз в неделю", "unexpected «неделю» (word 4)"),
+    ("ежеквартально 2022", "unexpected «2022» (word 2)"),
+    ("до конца 13 квартала 2022", "unexpected «квартала» (word 4)"),
+    ("в течение 2022/2024 учебного года", "an academic year spans two consecutive years, found 2022-2024"),
+    ("не позднее 31.04.2022", "31.04.2022 is not a date of the calendar"),
+    ("4-й квартал", "the period 2020-2024 spans several years: write the year"),
+]
+
+
+@pytest.mark.parametrize(("phrase", "reason"), STILL_REJECTED, ids=[r[0] for r in STILL_REJECTED])
+def test_the_widened_grammar_still_refuses_nonsense(phrase, reason):
+    with pytest.raises(DeadlineError) as err:
+        parse_deadline(phrase, period=TOMSK)
+    assert reason in str(err.value)
