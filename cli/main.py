@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import typer
 
 from cli import audit, demo, render, serve, store, sweep
+from cli import web as web_command
 from cli import importing as import_command
 from cli.monitor import register as register_monitoring
 from cli.registry import orgs_app, parties_app
@@ -177,6 +178,7 @@ def schema() -> None:
 store.register(app)
 sweep.register(app)
 serve.register(app)
+web_command.register(app)
 demo.register(app)
 audit.register(app)
 register_monitoring(app)

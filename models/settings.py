@@ -33,6 +33,14 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir, description="where the default store and files live")
     actor: str = Field(default="", description="who runs commands (recorded in the audit trail); default the OS user")
     smtp_url: str = Field(default="", description="apprise mailto:// URL of the SMTP server, without recipients")
+    web_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="the address the web pages are reached at: links in messages point there",
+    )
+    web_secret: str = Field(
+        default="",
+        description="key that signs the links in digests; default a random one kept in the data folder",
+    )
     home: Path | None = Field(
         default=None,
         description="the project folder (with prefect.yaml) that workers run flows from; default this checkout",

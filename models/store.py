@@ -346,3 +346,71 @@ class MonitoringResult(SQLModel, table=True):
     deviation: float | None = Field(default=None, description="actual - target, in the measure's unit")
     score: str | None = Field(default=None, max_length=200, description="a criterion's level on its scale")
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+# -- people who use the web pages and the API (web/) ------------------------------------------------
+
+
+class WebUser(SQLModel, table=True):
+    """Someone who signs in to the pages or the API: an operator, a coordinator, a curator or an auditor.
+
+    A curator sees and changes one organisation's milestones, a coordinator one municipality's, the
+    operator everything, an auditor everything read-only. Disabled, never deleted (the audit trail
+    names them).
+    """
+
+    __tablename__ = "web_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, unique=True, description="lower case; how they sign in")
+    role: str = Field(max_length=20, description="operator, coordinator, curator, auditor")
+    org_id: str | None = Field(default=None, max_length=100, description="a curator's organisation")
+    municipality: str | None = Field(default=None, max_length=200, description="a coordinator's municipality")
+    password_hash: str | None = Field(default=None, sa_column=Column(Text), description="argon2; optional")
+    feed_token_hash: str | None = Field(default=None, max_length=64, description="SHA-256 of the calendar token")
+    created_at: datetime
+    created_by: str = Field(max_length=200)
+    disabled_at: datetime | None = None
+
+
+class ApiToken(SQLModel, table=True):
+    """A personal API token: shown once, stored as its SHA-256, revocable."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="web_user.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    label: str = Field(default="", max_length=200)
+    created_at: datetime
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+
+
+class SignInLink(SQLModel, table=True):
+    """A one-time sign-in link sent by e-mail: stored as its SHA-256, used once, expires."""
+
+    __tablename__ = "signin_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="web_user.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    next_path: str = Field(default="/", max_length=500)
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser: the cookie holds a random token, the store its SHA-256 and the CSRF token."""
+
+    __tablename__ = "web_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="web_user.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    csrf: str = Field(max_length=64)
+    how: str = Field(max_length=20, description="link or password")
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
@@ -31,6 +31,8 @@ class StatusFilter:
     party: str | None = None
     overdue_only: bool = False
     include_all: bool = False  # also done and retired
+    orgs: tuple[str, ...] | None = None  # only these organisations (a coordinator's municipality); None: any
+    status: str | None = None  # only milestones in this status (as of the date)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +115,11 @@ def _filters(f: StatusFilter, status: ColumnElement[str]) -> list[ColumnElement[
     if f.party:
         # responsible is a JSON list of party ids; its text form contains the quoted id
         where.append(cast(col(Milestone.responsible), String).like(f'%"{f.party}"%'))
-    if f.overdue_only:
+    if f.orgs is not None:
+        where.append(col(Milestone.org_id).in_(f.orgs))
+    if f.status:
+        where.append(status == f.status)
+    elif f.overdue_only:
         where.append(status == "overdue")
     elif not f.include_all:
         where.append(status.not_in(("done", "retired")))
@@ -123,7 +129,7 @@ def _filters(f: StatusFilter, status: ColumnElement[str]) -> list[ColumnElement[
 def status_counts(session: Session, *, as_of: date | dict[str, date], f: StatusFilter) -> dict[str, Any]:
     """Counts by status: in all, per roadmap and per organisation (filters apply, --all aside)."""
     status = effective_status(as_of)
-    counting = StatusFilter(f.roadmap, f.org, f.party, overdue_only=False, include_all=True)
+    counting = replace(f, overdue_only=False, include_all=True, status=None)
     where = _filters(counting, status)
     query = (
         select(col(Milestone.roadmap_id), col(Milestone.org_id), status.label("status"), func.count())
@@ -141,7 +147,13 @@ def status_counts(session: Session, *, as_of: date | dict[str, date], f: StatusF
 
 
 def status_rows(
-    session: Session, *, as_of: date | dict[str, date], f: StatusFilter, batch: int = 5000, limit: int | None = None
+    session: Session,
+    *,
+    as_of: date | dict[str, date],
+    f: StatusFilter,
+    batch: int = 5000,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> Iterator[StatusRow]:
     """The milestones matching the filter, nearest deadline first, streamed in batches.
 
@@ -179,6 +191,8 @@ def status_rows(
     )  # fmt: skip
     if limit:
         query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
     decode = lru_cache(maxsize=4096)(json.loads)
     for row in session.execute(query.execution_options(yield_per=batch)):
         day = as_of if isinstance(as_of, date) else as_of.get(row.timezone, date.today())

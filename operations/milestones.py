@@ -1,0 +1,201 @@
+"""Operations on milestones: list what an actor may see, show one with its history, complete, reopen.
+
+Every face calls these (the CLI, the web pages, the JSON API); each takes a Context and owns its
+transaction. Permission (who may complete what) is the completion rule of tasks/complete.py: a party
+responsible for the milestone, a party above one in the escalation chain, or the operator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from models.plan import Roadmap
+from models.store import AuditEvent, Completion, Milestone, Organisation, PlanItem, RoadmapRecord
+from operations.context import Context
+from tasks.complete import CompletionError, CompletionRequest, store_file
+from tasks.complete import complete as complete_in_session
+from tasks.complete import reopen as reopen_in_session
+from tasks.status import StatusFilter, StatusRow, local_dates, status_counts, status_rows
+from tasks.sweep import active_roadmaps
+
+
+class NotFound(Exception):
+    """No such object (or none the actor may see); the message names it."""
+
+
+def plan_of(session: Session, roadmap_id: str) -> tuple[Roadmap, int]:
+    """The current plan of a roadmap and its version number."""
+    plans = active_roadmaps(session, [roadmap_id])
+    record = session.get(RoadmapRecord, roadmap_id)
+    if not plans or record is None:
+        raise NotFound(f"no roadmap «{roadmap_id}» in the store (sync it first: roadmap sync PLAN)")
+    return plans[0], record.current_version
+
+
+@dataclass
+class MilestonePage:
+    """One page of milestones with the counts of everything the filter matches."""
+
+    as_of: date | dict[str, date]
+    counts: dict[str, Any]
+    rows: list[StatusRow]
+    offset: int
+    limit: int
+
+    @property
+    def total(self) -> int:
+        return int(sum(self.counts["counts"].values()))
+
+
+def list_milestones(
+    ctx: Context, *, f: StatusFilter, limit: int = 50, offset: int = 0, as_of: date | None = None
+) -> MilestonePage:
+    """Counts by status and one page of milestones, nearest deadline first, each judged in its own zone."""
+    with ctx.reading() as session:
+        when: date | dict[str, date] = as_of or local_dates(session, now=ctx.now)
+        counts = status_counts(session, as_of=when, f=f)
+        rows = list(status_rows(session, as_of=when, f=f, limit=limit, offset=offset))
+    return MilestonePage(when, counts, rows, offset, limit)
+
+
+def stream_milestones(ctx: Context, *, f: StatusFilter, as_of: date | None = None) -> Iterator[StatusRow]:
+    """Every milestone the filter matches, streamed (for exports and calendar feeds)."""
+    with ctx.reading() as session:
+        when: date | dict[str, date] = as_of or local_dates(session, now=ctx.now)
+        yield from status_rows(session, as_of=when, f=f)
+
+
+@dataclass
+class HistoryLine:
+    seq: int
+    at_local: str
+    actor: str
+    action: str
+    payload: dict[str, Any]
+
+
+@dataclass
+class MilestoneView:
+    milestone: Milestone
+    item: PlanItem
+    plan: Roadmap
+    org: Organisation | None
+    completions: list[Completion]
+    history: list[HistoryLine]
+    responsible_names: list[str] = field(default_factory=list)
+
+
+def milestone_view(ctx: Context, milestone_id: int) -> MilestoneView:
+    """One milestone with its item, organisation, completions and audit history."""
+    with ctx.reading() as session:
+        milestone = session.get(Milestone, milestone_id)
+        if milestone is None:
+            raise NotFound(f"no milestone {milestone_id} in the store")
+        item = session.execute(
+            select(PlanItem).where(col(PlanItem.roadmap_id) == milestone.roadmap_id,
+                                   col(PlanItem.number) == milestone.item_number)
+        ).scalars().one()  # fmt: skip
+        plan, _version = plan_of(session, milestone.roadmap_id)
+        org = session.get(Organisation, milestone.org_id) if milestone.org_id else None
+        completions = list(
+            session.execute(
+                select(Completion).where(col(Completion.milestone_id) == milestone_id).order_by(col(Completion.id))
+            ).scalars()
+        )
+        mine = col(AuditEvent.subject) == f"milestone/{milestone_id}"
+        events = session.execute(select(AuditEvent).where(mine).order_by(col(AuditEvent.seq))).scalars()
+        history = [HistoryLine(e.seq or 0, e.at_local, e.actor, e.action, dict(e.payload)) for e in events]
+    names = {p.id: p.name for p in plan.parties}
+    return MilestoneView(milestone, item, plan, org, completions, history,
+                         [names.get(p, p) for p in milestone.responsible])  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a completion returns: the milestone, who and when, and the audit event that records it."""
+
+    milestone_id: int
+    roadmap_id: str
+    item: str
+    org_id: str
+    by: str
+    done_at: datetime
+    late_days: int
+    event_seq: int
+    event_hash: str
+
+
+def complete_milestone(
+    ctx: Context,
+    *,
+    milestone_id: int,
+    evidence: str,
+    by: str,
+    at: datetime | None = None,
+    doc_number: str | None = None,
+    doc_date: date | None = None,
+    file: Path | None = None,
+    file_name: str | None = None,
+) -> Receipt:
+    """Record a milestone done as party `by` (the actor is who recorded it); CompletionError or NotFound refuse.
+
+    `file` is stored by its content hash under the data folder before the transaction; `file_name` is
+    the name to keep when the file was uploaded under a temporary one.
+    """
+    if at is not None and at > ctx.now:
+        raise CompletionError(f"a completion cannot be in the future: {at.isoformat()} is after now")
+    stored = store_file(file, ctx.settings.data_dir / "files") if file else None
+    if stored is not None and file_name:
+        from tasks.complete import StoredFile
+
+        stored = StoredFile(stored.sha256, Path(file_name).name, stored.size)
+    request = CompletionRequest(milestone_id, evidence, by, at, doc_number, doc_date)
+    with ctx.transaction() as session:
+        row = session.get(Milestone, milestone_id)
+        if row is None:
+            raise NotFound(f"no milestone {milestone_id} in the store (see roadmap status)")
+        plan, version = plan_of(session, row.roadmap_id)
+        done = complete_in_session(session, roadmap=plan, request=request, now=ctx.now, recorded_by=ctx.actor.name,
+                                   stored=stored, version=version)  # fmt: skip
+        event = session.execute(
+            select(AuditEvent).where(col(AuditEvent.subject) == f"milestone/{milestone_id}",
+                                     col(AuditEvent.action) == "milestone.completed")
+            .order_by(col(AuditEvent.seq).desc()).limit(1)
+        ).scalars().one()  # fmt: skip
+        late = (done.done_at.date() - row.window_end).days if row.window_end else 0
+        return Receipt(milestone_id, row.roadmap_id, row.item_number, row.org_id, by, done.done_at, max(late, 0),
+                       event.seq or 0, event.hash)  # fmt: skip
+
+
+def reopen_milestone(ctx: Context, *, milestone_id: int, reason: str, by: str) -> Milestone:
+    with ctx.transaction() as session:
+        row = session.get(Milestone, milestone_id)
+        if row is None:
+            raise NotFound(f"no milestone {milestone_id} in the store")
+        plan, _ = plan_of(session, row.roadmap_id)
+        return reopen_in_session(session, roadmap=plan, milestone_id=milestone_id, reason=reason, by=by, now=ctx.now,
+                                 recorded_by=ctx.actor.name)  # fmt: skip
+
+
+def organisations_of(ctx: Context, municipality: str) -> tuple[str, ...]:
+    with ctx.reading() as session:
+        return tuple(
+            session.execute(
+                select(col(Organisation.id)).where(col(Organisation.municipality) == municipality)
+            ).scalars()
+        )
+
+
+def count_milestones(ctx: Context) -> int:
+    with ctx.reading() as session:
+        return int(session.execute(select(func.count()).select_from(Milestone)).scalar_one())
+
+
+__all__ = ["CompletionError", "NotFound", "Receipt", "complete_milestone", "list_milestones", "milestone_view"]

@@ -1,0 +1,265 @@
+"""The web face over a real store: sign-in by a one-time link, scopes, CSRF, rate limits, the API, feeds.
+
+The application runs in-process (FastAPI's TestClient); the browser tests (tests/test_web_browser.py)
+drive the same pages in a real headless Chromium.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from icalendar import Calendar
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from cli.main import app as cli_app
+from models.store import Milestone
+from notifications.dispatch import RecordingNotifier
+from operations.context import Actor, Clock, Context
+from operations.users import add_user, issue_token
+from tests.test_sweep import PLAN, load_registry, sync
+from web.app import COOKIE, create_app
+
+NOW = datetime(2020, 5, 25, 7, 0, tzinfo=UTC)
+CURATOR = "curator1@example.org"
+OTHER = "curator2@example.org"
+OPERATOR = "operator@example.org"
+AUDITOR = "auditor@example.org"
+COORDINATOR = "uo@example.org"
+
+
+class Clockwork:
+    """The clock the app reads, moved by the test (never by sleeping)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> Clock:
+        return Clock(self.now)
+
+
+@pytest.fixture
+def store(engine, db_url):
+    load_registry(engine)
+    sync(engine, PLAN.read_text(encoding="utf-8"))
+    ctx = Context(engine, Actor("operator", "test"), Clock(NOW))
+    add_user(ctx, email=CURATOR, role="curator", org_id="sech-oo-01")
+    add_user(ctx, email=OTHER, role="curator", org_id="sech-oo-02")
+    add_user(ctx, email=OPERATOR, role="operator")
+    add_user(ctx, email=AUDITOR, role="auditor")
+    add_user(ctx, email=COORDINATOR, role="coordinator", municipality="Сеченовский муниципальный район")
+    return db_url
+
+
+@pytest.fixture
+def web(store, monkeypatch, tmp_path):
+    monkeypatch.setenv("ROADMAP_WEB_URL", "http://testserver")
+    monkeypatch.setenv("ROADMAP_DATA_DIR", str(tmp_path / "data"))
+    from models.settings import get_settings
+
+    get_settings.cache_clear()  # the store fixture read the settings before these were set
+    clock = Clockwork(NOW)
+    mailer = RecordingNotifier()
+    application = create_app(db_url=store, clock=clock, mailer=mailer)
+    with TestClient(application, follow_redirects=False) as client:
+        yield client, mailer, clock
+
+
+def milestone_of(engine, org: str, item: str = "1.2") -> int:
+    from models.db import session_scope
+
+    with session_scope(engine, readonly=True) as session:
+        ids = session.execute(
+            select(Milestone.id).where(Milestone.org_id == org, Milestone.item_number == item)
+        ).scalars().all()  # fmt: skip
+    assert ids, f"no milestone of item {item} for {org}"
+    return ids[0]
+
+
+def sign_in(client: TestClient, mailer: RecordingNotifier, email: str, next_path: str = "/") -> str:
+    """Ask for a link, take it from the e-mail, press the button: the session cookie's value."""
+    before = len(mailer.sent)
+    answer = client.post("/auth/signin", data={"email": email, "next": next_path})
+    assert answer.status_code == 200 and "Проверьте почту" in answer.text
+    [(to, subject, text)] = mailer.sent[before:]
+    assert to == email and subject == "Вход в систему дорожных карт наставничества"
+    link = re.search(r"http://testserver(/auth/link/\S+)", text)
+    assert link, text
+    confirm = client.get(link.group(1))
+    assert confirm.status_code == 200 and "Войти" in confirm.text  # a button: a mail scanner spends nothing
+    entered = client.post(link.group(1))
+    assert entered.status_code == 303 and entered.headers["location"] == next_path
+    cookie = entered.cookies.get(COOKIE)
+    assert cookie
+    return cookie
+
+
+def test_an_anonymous_request_for_a_page_is_sent_to_sign_in(web):
+    client, _mailer, _clock = web
+    for path in ("/", "/milestones", "/board", "/audit", "/milestones/1"):
+        answer = client.get(path)
+        assert answer.status_code == 303
+        assert answer.headers["location"].startswith("/auth/signin?next=")
+
+
+def test_a_curator_signs_in_by_link_and_sees_only_their_organisation(web, engine):
+    client, mailer, _clock = web
+    mine = milestone_of(engine, "sech-oo-01")
+    theirs = milestone_of(engine, "sech-oo-02")
+    sign_in(client, mailer, CURATOR, f"/milestones/{mine}")
+    page = client.get("/milestones")
+    assert page.status_code == 200
+    assert "Сеченовская СШ № 1" in page.text and "Сеченовская СШ № 2" not in page.text
+    assert client.get(f"/milestones/{mine}").status_code == 200
+    refused = client.get(f"/milestones/{theirs}")
+    assert refused.status_code == 403 and "другой организации" in refused.text
+    # asking for another organisation by filter gives nothing more
+    assert "Сеченовская СШ № 2" not in client.get("/milestones?org=sech-oo-02&status=all").text
+
+
+def test_a_sign_in_link_works_once_and_expires(web):
+    client, mailer, clock = web
+    client.post("/auth/signin", data={"email": CURATOR, "next": "/"})
+    link = re.search(r"http://testserver(/auth/link/\S+)", mailer.sent[-1][2]).group(1)  # type: ignore[union-attr]
+    assert client.post(link).status_code == 303
+    again = client.post(link)
+    assert again.status_code == 400 and "уже использована" in again.text
+    client.post("/auth/signin", data={"email": CURATOR, "next": "/"})
+    late = re.search(r"http://testserver(/auth/link/\S+)", mailer.sent[-1][2]).group(1)  # type: ignore[union-attr]
+    clock.now += timedelta(minutes=21)
+    expired = client.post(late)
+    assert expired.status_code == 400 and "срок действия ссылки для входа истёк" in expired.text
+
+
+def test_an_unknown_address_gets_the_same_answer_and_no_mail(web):
+    client, mailer, _clock = web
+    answer = client.post("/auth/signin", data={"email": "nobody@example.org", "next": "/"})
+    assert answer.status_code == 200 and "Если адрес nobody@example.org зарегистрирован" in answer.text
+    assert mailer.sent == []
+
+
+def test_sign_in_is_rate_limited(web):
+    client, _mailer, _clock = web
+    codes = [client.post("/auth/signin", data={"email": "x@example.org"}).status_code for _ in range(6)]
+    assert codes == [200] * 5 + [429]
+
+
+def test_a_curator_completes_with_a_file_and_gets_a_receipt_and_the_history_shows_it(web, engine, tmp_path):
+    client, mailer, _clock = web
+    mine = milestone_of(engine, "sech-oo-01")
+    sign_in(client, mailer, CURATOR)
+    page = client.get(f"/milestones/{mine}")
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text).group(1)  # type: ignore[union-attr]
+    # without the form's CSRF token: refused, nothing recorded
+    forged = client.post(f"/milestones/{mine}/complete", data={"evidence": "Приказ № 1", "csrf": "bad"})
+    assert forged.status_code == 403
+    done = client.post(
+        f"/milestones/{mine}/complete",
+        data={"csrf": csrf, "evidence": "Приказ ОО № 15 от 25.05.2020", "doc_number": "15", "doc_date": "2020-05-25"},
+        files={"file": ("приказ.pdf", b"%PDF-1.4 test", "application/pdf")},
+    )
+    assert done.status_code == 200, done.text
+    assert "Выполнение записано" in done.text and "Квитанция: событие №" in done.text
+    assert "приказ.pdf" in done.text
+    from models.db import session_scope
+
+    with session_scope(engine, readonly=True) as session:
+        row = session.get(Milestone, mine)
+        # item 1.2 is the head's; the curator records it for the school, as the party responsible (the audit
+        # event names the curator as who recorded it)
+        assert row is not None and row.status == "done" and row.done_by == "oo_head"
+    twice = client.post(f"/milestones/{mine}/complete", data={"csrf": csrf, "evidence": "ещё раз"})
+    assert twice.status_code == 400 and "already done" in twice.text
+
+
+def test_the_api_needs_a_token_and_keeps_to_the_users_scope(web, engine, store):
+    client, _mailer, _clock = web
+    ctx = Context(engine, Actor("operator", "test"), Clock(NOW))
+    token = issue_token(ctx, email=CURATOR, label="test")
+    auth = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/milestones").status_code == 401
+    assert client.get("/api/milestones", headers={"Authorization": "Bearer nope"}).status_code == 401
+    listed = client.get("/api/milestones?limit=500", headers=auth).json()
+    assert listed["total"] > 0 and {m["org"] for m in listed["milestones"]} == {"sech-oo-01"}
+    theirs = milestone_of(engine, "sech-oo-02")
+    refused = client.post(f"/api/milestones/{theirs}/complete", json={"evidence": "Приказ"}, headers=auth)
+    assert refused.status_code == 403
+    mine = milestone_of(engine, "sech-oo-01")
+    done = client.post(f"/api/milestones/{mine}/complete", headers=auth,
+                       json={"evidence": "Приказ № 15", "doc_number": "15", "doc_date": "2020-05-25"})  # fmt: skip
+    assert done.status_code == 200, done.text
+    receipt = done.json()
+    assert receipt["milestone_id"] == mine and receipt["by"] == "oo_head" and len(receipt["event_hash"]) == 64
+    again = client.post(f"/api/milestones/{mine}/complete", json={"evidence": "x"}, headers=auth)
+    assert again.status_code == 409
+    assert client.post("/api/milestones/999999/complete", json={"evidence": "x"}, headers=auth).status_code == 404
+
+
+def test_an_auditor_reads_everything_and_changes_nothing(web, engine):
+    client, mailer, _clock = web
+    sign_in(client, mailer, AUDITOR)
+    audit = client.get("/audit")
+    assert audit.status_code == 200 and "цепочка хешей цела" in audit.text
+    mine = milestone_of(engine, "sech-oo-01")
+    page = client.get(f"/milestones/{mine}")
+    assert page.status_code == 200 and 'id="complete"' not in page.text
+
+
+def test_the_operator_board_and_a_coordinators_municipality(web, engine):
+    client, mailer, _clock = web
+    sign_in(client, mailer, OPERATOR)
+    board = client.get("/board")
+    assert board.status_code == 200 and "Организации по разделам" in board.text
+    assert "Сеченовская СШ № 1" in board.text
+    client.cookies.clear()
+    sign_in(client, mailer, COORDINATOR)
+    page = client.get("/board")
+    assert page.status_code == 200 and "Сводка: Сеченовский муниципальный район" in page.text
+
+
+def test_a_calendar_feed_lists_the_users_milestones_behind_a_revocable_token(web, engine):
+    client, mailer, _clock = web
+    sign_in(client, mailer, CURATOR)
+    page = client.get("/calendar")
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text).group(1)  # type: ignore[union-attr]
+    made = client.post("/calendar", data={"csrf": csrf})
+    url = re.search(r"http://testserver(/calendar/\S+\.ics)", made.text).group(1)  # type: ignore[union-attr]
+    client.cookies.clear()  # the feed needs no session: calendar programs have none
+    feed = client.get(url)
+    assert feed.status_code == 200 and feed.headers["content-type"].startswith("text/calendar")
+    calendar = Calendar.from_ical(feed.content)
+    events = [c for c in calendar.walk("VEVENT")]
+    assert events and all("/milestones/" in str(e["url"]) for e in events)
+    assert all(isinstance(e.decoded("dtstart"), date) for e in events)
+    # a new link revokes the old one
+    sign_in(client, mailer, CURATOR)
+    page = client.get("/calendar")
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text).group(1)  # type: ignore[union-attr]
+    client.post("/calendar", data={"csrf": csrf})
+    assert client.get(url).status_code == 404
+
+
+def test_users_commands_add_list_disable_and_refuse_bad_input(store):
+    runner = CliRunner()
+    db = ["--db", store]
+    added = runner.invoke(cli_app, ["users", "add", "new@example.org", "--role", "curator", "--org", "sech-oo-03",
+                                    *db])  # fmt: skip
+    assert added.exit_code == 0 and added.stdout.strip() == "user new@example.org added as curator of sech-oo-03"
+    no_org = runner.invoke(cli_app, ["users", "add", "x@example.org", "--role", "curator", *db])
+    assert no_org.exit_code == 2
+    assert no_org.stderr == "error: a curator needs --org ORG: the organisation whose milestones they see\n"
+    unknown = runner.invoke(cli_app, ["users", "add", "y@example.org", "--role", "curator", "--org", "nope", *db])
+    assert unknown.stderr == "error: --org: no organisation «nope» in the registry (roadmap orgs list shows them)\n"
+    bad = runner.invoke(cli_app, ["users", "add", "not-an-address", "--role", "auditor", *db])
+    assert bad.stderr == "error: «not-an-address» is not an e-mail address (expected name@example.org)\n"
+    listed = runner.invoke(cli_app, ["users", "list", "--format", "json", *db])
+    assert "new@example.org" in listed.stdout
+    token = runner.invoke(cli_app, ["users", "token", "new@example.org", *db])
+    assert token.exit_code == 0 and len(token.stdout.strip()) > 30
+    disabled = runner.invoke(cli_app, ["users", "disable", "new@example.org", *db])
+    assert disabled.exit_code == 0 and disabled.stdout.strip() == "user new@example.org disabled"
+    again = runner.invoke(cli_app, ["users", "disable", "new@example.org", *db])
+    assert again.exit_code == 2 and "is already disabled" in again.stderr

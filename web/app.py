@@ -1,0 +1,258 @@
+"""The web face: server-rendered pages in Russian and a JSON API, over the same store and operations.
+
+`create_app()` builds the FastAPI application; `roadmap web` serves it with uvicorn. The pages hold no
+logic of their own: they resolve who is asking (a session cookie or an API token) and when (one Clock
+per request), narrow what is asked to the user's scope, call an operation, and render its result.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections import defaultdict, deque
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from sqlalchemy.engine import Engine
+
+from models.db import open_store
+from models.ru import format_date, plural
+from models.settings import Settings, get_settings
+from notifications.dispatch import Notifier
+from notifications.smtp import SmtpNotifier
+from operations.context import Actor, Clock, Context
+from operations.milestones import organisations_of
+from tasks.accounts import ROLE_RU, session_for, user_for_api_token
+from web.scope import Scope
+
+COOKIE = "roadmap_session"
+LINK_MAX_AGE = 60 * 60 * 24 * 45  # a digest's links stay good for 45 days
+
+
+class SignInRequired(Exception):
+    """A page was asked for without a session: the handler redirects to the sign-in page."""
+
+    def __init__(self, next_path: str, email: str = "") -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+        self.email = email
+
+
+class RateLimiter:
+    """At most `limit` attempts per key in a sliding `window` of seconds (in this process)."""
+
+    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit, self.window, self.clock = limit, window, clock
+        self._hits: dict[str, deque[float]] = defaultdict(deque)
+
+    def allow(self, key: str) -> bool:
+        now = self.clock()
+        hits = self._hits[key]
+        while hits and hits[0] <= now - self.window:
+            hits.popleft()
+        if len(hits) >= self.limit:
+            return False
+        hits.append(now)
+        return True
+
+
+@dataclass
+class WebState:
+    engine: Engine
+    settings: Settings
+    clock: Callable[[], Clock]
+    mailer: Notifier
+    templates: Environment
+    signer: URLSafeTimedSerializer
+    limiter: RateLimiter = field(default_factory=lambda: RateLimiter(limit=5, window=600))
+    secure_cookies: bool = False
+
+
+@dataclass
+class Viewer:
+    """Who is asking, resolved once per request: the user, their scope, the context operations get."""
+
+    ctx: Context
+    scope: Scope
+    csrf: str = ""
+
+    @property
+    def user(self) -> Any:
+        return self.scope.user
+
+
+def web_secret(settings: Settings) -> str:
+    """ROADMAP_WEB_SECRET, else a random one kept in the data folder (0600), made on first use."""
+    if settings.web_secret:
+        return settings.web_secret
+    path = settings.data_dir / "web-secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+    return path.read_text(encoding="utf-8").strip()
+
+
+def templates() -> Environment:
+    env = Environment(
+        loader=PackageLoader("web", "templates"),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["ru_date"] = lambda d: format_date(d) if d else "—"
+    env.globals["plural"] = plural
+    env.globals["ROLE_RU"] = ROLE_RU
+    return env
+
+
+def state(request: Request) -> WebState:
+    web: WebState = request.app.state.web
+    return web
+
+
+def _scope(ctx: Context, user: Any) -> Scope:
+    orgs = organisations_of(ctx, user.municipality) if user.role == "coordinator" and user.municipality else None
+    return Scope(user, orgs)
+
+
+def viewer(request: Request) -> Viewer | None:
+    """The signed-in user of this request (a session cookie), or None."""
+    web = state(request)
+    token = request.cookies.get(COOKIE)
+    if not token:
+        return None
+    clock = web.clock()
+    from models.db import session_scope
+
+    with session_scope(web.engine, readonly=True) as session:
+        found = session_for(session, token, clock.now)
+    if found is None:
+        return None
+    user, web_session = found
+    ctx = Context(web.engine, Actor(user.email, "web", f"web session {web_session.id}"), clock, web.settings)
+    return Viewer(ctx, _scope(ctx, user), web_session.csrf)
+
+
+def page_viewer(request: Request) -> Viewer:
+    """The signed-in user, or a redirect to the sign-in page that comes back here."""
+    found = viewer(request)
+    if found is None:
+        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise SignInRequired(path)
+    return found
+
+
+def api_viewer(request: Request) -> Viewer | None:
+    """The user of a personal API token (Authorization: Bearer TOKEN), or None."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    web = state(request)
+    clock = web.clock()
+    from models.db import session_scope
+
+    with session_scope(web.engine) as session:
+        user = user_for_api_token(session, token.strip(), clock.now)
+        if user is None:
+            return None
+        session.expunge(user)
+    ctx = Context(web.engine, Actor(user.email, "api", "personal API token"), clock, web.settings)
+    return Viewer(ctx, _scope(ctx, user))
+
+
+def render(request: Request, name: str, status_code: int = 200, **values: Any) -> HTMLResponse:
+    web = state(request)
+    found: Viewer | None = values.pop("viewer", None)
+    html = web.templates.get_template(name).render(
+        request=request, viewer=found, user=found.user if found else None, csrf=found.csrf if found else "",
+        **values,
+    )  # fmt: skip
+    return HTMLResponse(html, status_code=status_code)
+
+
+def milestone_link(settings: Settings, secret: str, milestone_id: int, recipient: str) -> str:
+    """The signed, expiring link a digest carries to one milestone (for `recipient`)."""
+    token = URLSafeTimedSerializer(secret, salt="milestone-link").dumps({"m": milestone_id, "to": recipient})
+    return f"{settings.web_url.rstrip('/')}/m/{token}"
+
+
+def read_milestone_link(web: WebState, token: str) -> dict[str, Any] | None:
+    try:
+        data = web.signer.loads(token, max_age=LINK_MAX_AGE)
+    except (SignatureExpired, BadSignature):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("m"), int) else None
+
+
+def create_app(
+    *,
+    db_url: str | None = None,
+    settings: Settings | None = None,
+    clock: Callable[[], Clock] = Clock,
+    mailer: Notifier | None = None,
+) -> FastAPI:
+    """The application over the store at `db_url` (default the settings' store)."""
+    from web import api, feeds, pages
+
+    settings = settings or get_settings()
+    engine = open_store(db_url or settings.db_url)
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="Дорожные карты наставничества: API",
+        description="Вехи дорожных карт, видимые пользователю, и отметка о выполнении. "
+        "Авторизация: персональный токен (Authorization: Bearer TOKEN).",
+        version="1.0",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    secret = web_secret(settings)
+    app.state.web = WebState(
+        engine=engine, settings=settings, clock=clock, mailer=mailer or SmtpNotifier(settings.smtp_url),
+        templates=templates(), signer=URLSafeTimedSerializer(secret, salt="milestone-link"),
+        secure_cookies=settings.web_url.startswith("https://"),
+    )  # fmt: skip
+
+    @app.exception_handler(SignInRequired)
+    async def _to_sign_in(request: Request, exc: SignInRequired) -> Response:
+        from urllib.parse import urlencode
+
+        query = {"next": exc.next_path} | ({"email": exc.email} if exc.email else {})
+        return RedirectResponse(f"/auth/signin?{urlencode(query)}", status_code=303)
+
+    app.include_router(pages.router)
+    app.include_router(api.router)
+    app.include_router(feeds.router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next: Callable[[Request], Any]) -> Response:
+        response: Response = await call_next(request)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not request.url.path.startswith("/api/docs"):
+            response.headers.setdefault(
+                "Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'"
+            )
+        return response
+
+    return app
