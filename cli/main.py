@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import typer
 
 from cli import audit, demo, render, serve, store, sweep
-from cli import web as web_command
 from cli import importing as import_command
+from cli import web as web_command
 from cli.monitor import register as register_monitoring
 from cli.registry import orgs_app, parties_app
 from cli.report import report_app
