@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from models import plan as plan_models
@@ -49,8 +50,26 @@ class PlanError(Exception):
         super().__init__("\n".join(str(issue) for issue in issues))
 
 
+class _Constructor(RoundTripConstructor):
+    """Reads a timestamp that no calendar has (2020-01-32, 25:61:00) as its text instead of failing.
+
+    The YAML library raises a bare ValueError for such a scalar, with no line; as text it reaches the
+    plan's validation, which names the field, its line and what was expected.
+    """
+
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node, values)
+        except (ValueError, OverflowError):
+            return self.construct_scalar(node)
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
+
+
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
+    yaml.Constructor = _Constructor
     yaml.allow_duplicate_keys = False
     return yaml
 
@@ -99,6 +118,9 @@ def _path(loc: Iterable[Any], data: Any) -> tuple[tuple[Any, ...], str]:
     kept: list[Any] = []
     node = data
     for key in loc:
+        if isinstance(node, dict) and isinstance(key, str) and key not in node:
+            # a mapping key that failed validation (a target's year) comes back as text: find the real key
+            key = next((k for k in node if str(k) == key), key)
         if isinstance(node, dict) and key in node:
             kept.append(key)
             node = node[key]
@@ -128,7 +150,9 @@ def _describe(value: Any) -> str:
     if value is None:
         return "nothing (null)"
     text = str(value)
-    return f"«{text[:60]}{'…' if len(text) > 60 else ''}» ({type(value).__name__})"
+    kind = type(value).__name__
+    kind = kind.removeprefix("Scalar").lower() if kind.startswith("Scalar") else kind  # ruamel's ScalarFloat
+    return f"«{text[:60]}{'…' if len(text) > 60 else ''}» ({kind})"
 
 
 def _message(error: ErrorDetails, model_fields: list[str] | None) -> str:
@@ -143,7 +167,9 @@ def _message(error: ErrorDetails, model_fields: list[str] | None) -> str:
         text = text[len("Value error, ") :]
     if kind in {"string_type", "int_type", "int_parsing", "float_type", "float_parsing", "date_type",
                 "date_from_datetime_parsing", "date_parsing", "bool_type", "list_type", "dict_type",
-                "model_type", "literal_error", "string_pattern_mismatch", "too_short"}:  # fmt: skip
+                "model_type", "literal_error", "string_pattern_mismatch", "too_short", "greater_than_equal",
+                "less_than_equal", "greater_than", "less_than", "finite_number", "int_from_float",
+                "datetime_from_date_parsing", "date_from_datetime_inexact"}:  # fmt: skip
         text = f"{text[0].lower()}{text[1:]}; found {_describe(error.get('input'))}"
     return text
 
