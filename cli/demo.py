@@ -12,7 +12,7 @@ import typer
 from sqlalchemy import make_url
 
 from cli.runner import quiet_prefect, run_flow
-from cli.store import _parse_date
+from cli.store import _parse_date, _url
 from models.db import open_store, session_scope
 from notifications.mailsink import MailSink
 from tasks.registry import decode_csv, load_orgs, load_parties, parse_orgs_csv, parse_parties_csv
@@ -43,6 +43,8 @@ def demo(
     """
     day = _parse_date(as_of, "--as-of")
     assert day is not None
+    if db is not None:
+        _url(db)  # an unsupported database is refused here, before anything starts
     # the store and the report files together: beside a SQLite file given with --db, else in a new folder
     given = make_url(db) if db else None
     if given is not None and given.get_backend_name() == "sqlite" and given.database:

@@ -126,7 +126,7 @@ def test_cli_diff_prints_item_changes(tmp_path):
 def test_bad_db_url_is_refused_clearly():
     result = runner.invoke(app, ["status", "--db", "roadmap.db"])
     assert result.exit_code == 2
-    assert "--db must be an SQLAlchemy URL such as sqlite:///roadmap.db" in result.stderr
+    assert "--db: expected an SQLAlchemy URL such as sqlite:///roadmap.db" in result.stderr
 
 
 @pytest.fixture
