@@ -23,6 +23,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from models import plan as plan_models
 from models.deadline import Period
 from models.plan import Item, Roadmap
+from models.ru import format_window
 
 PLAN_SUFFIXES = (".yaml", ".yml")
 
@@ -283,10 +284,27 @@ def check_references(roadmap: Roadmap) -> list[tuple[tuple[Any, ...], str]]:
     operator = roadmap.reminders.operator
     if operator is not None and operator not in parties:
         problems.append((("reminders", "operator"), f"unknown party «{operator}»; known parties: {', '.join(parties)}"))
+    for path, _, item in roadmap.walk_items():
+        problem = _outside_period(roadmap, item)
+        if problem:
+            problems.append(((*path, "deadline"), problem))
     for i, stage in enumerate(roadmap.stages):
         if stage.start < roadmap.period.start or stage.end > roadmap.period.end:
             problems.append(((("stages", i, "start")), "stage lies outside the roadmap period"))
     return problems
+
+
+def _outside_period(roadmap: Roadmap, item: Item) -> str | None:
+    """A deadline with a date outside the roadmap's period, unless the item says why (`outside_period`)."""
+    deadline, period = item.deadline, roadmap.period
+    bounds = [d for w in deadline.windows for d in (w.start, w.end)] + [deadline.start, deadline.end]
+    if item.outside_period or all(d is None or period.start <= d <= period.end for d in bounds):
+        return None
+    return (
+        f"the deadline ({format_window(deadline.start, deadline.end)}) lies outside the roadmap's period "
+        f"({format_window(period.start, period.end)}): correct it, or say why in 'outside_period' "
+        "(for example, as the source explains it)"
+    )
 
 
 def _check_responsible(

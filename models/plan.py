@@ -217,6 +217,9 @@ class Item(_Strict):
     targets_text: str | None = Field(default=None, description="the targets as the source words them")
     target_unit: str | None = None
     reminders: ItemReminders | None = None
+    outside_period: str | None = Field(
+        default=None, description="why the deadline lies outside the roadmap's period (else that is an error)"
+    )
     notes: list[str] = Field(default_factory=list)
 
     @field_validator("deadline", mode="before", json_schema_input_type=DEADLINE_INPUT)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -24,6 +24,7 @@ from models.store import Completion, Milestone
 from tasks.audit import record_event
 
 OPERATOR = "operator"
+CLOCK_SKEW = timedelta(minutes=5)  # a clock a little ahead of the server's is no completion "in the future"
 
 
 class CompletionError(Exception):
@@ -128,6 +129,12 @@ def complete(
         )
     _check(roadmap, milestone, request.by)
     done_at = _local(request.at or now, milestone.timezone)
+    if done_at > now + CLOCK_SKEW:
+        zone = ZoneInfo(milestone.timezone)
+        raise CompletionError(
+            f"the completion time {done_at.astimezone(zone):%Y-%m-%d %H:%M} ({milestone.timezone}) is in the future "
+            f"(it is now {now.astimezone(zone):%Y-%m-%d %H:%M} there): record a milestone done once it has been done"
+        )
     # conditional on still being open: of two people completing at once, exactly one wins
     won = session.exec(
         update(Milestone)
@@ -268,6 +275,13 @@ def complete_many(
     """Complete every row in the caller's transaction; any refusal refuses the whole file, each line named."""
     problems = []
     for line, request in rows:
+        milestone = session.get(Milestone, request.milestone_id)
+        if request.at is not None and milestone is not None:
+            # a row dated today stands for "done today": its noon may still be ahead of the clock
+            zone = ZoneInfo(milestone.timezone)
+            at = _local(request.at, milestone.timezone)
+            if at > now and at.astimezone(zone).date() == now.astimezone(zone).date():
+                request = replace(request, at=now)
         try:
             with session.begin_nested():
                 complete(session, roadmap=roadmap, request=request, now=now, recorded_by=recorded_by, version=version)

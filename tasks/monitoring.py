@@ -71,6 +71,19 @@ def stored_plan(session: Session, roadmap_id: str) -> tuple[Roadmap, int]:
     return parse_plan(found.yaml_text, f"{roadmap_id} (stored)"), found.current_version
 
 
+def require_measures(session: Session, plan: Roadmap, version: int) -> None:
+    """Refuse to monitor a roadmap whose plan has nothing to monitor (the snapshot and its notice would be empty)."""
+    if measures(plan):
+        return
+    others = []
+    for roadmap_id in session.execute(select(col(RoadmapRecord.id)).order_by(col(RoadmapRecord.id))).scalars():
+        if roadmap_id != plan.id and measures(stored_plan(session, roadmap_id)[0]):
+            others.append(roadmap_id)
+    hint = f" (roadmaps in the store with something to monitor: {', '.join(others)})" if others else ""
+    raise MonitoringError(f"{plan.id} has nothing to monitor: its plan (version {version}) has no indicators, no "
+                          f"items with yearly targets and no criteria{hint}")  # fmt: skip
+
+
 def monitoring_year(plan: Roadmap, year: int | None, now: datetime) -> int:
     """The year asked for, or the current year in the roadmap's zone; refused outside the plan's years."""
     chosen = year if year is not None else now.astimezone(ZoneInfo(plan.timezone)).year

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -384,6 +384,46 @@ def _moved_notices(
         change.notified_at = now
         session.add(change)
     return out
+
+
+class SweepScopeError(Exception):
+    """A sweep filter that names nothing the store holds (a roadmap, a time zone); the message lists what it holds."""
+
+
+def check_sweep_scope(
+    session: Session, *, roadmaps: Iterable[str] | None, timezones: Iterable[str] | None, strict: bool = True
+) -> list[str]:
+    """Refuse a sweep whose filters name nothing: an unknown or inactive roadmap, a zone that is no IANA zone.
+
+    A real zone in which no milestone lies is refused too when `strict` (a command typed by hand);
+    otherwise (a scheduled run of a zone's deployment) it is returned as a line to report.
+    """
+    from models.store import RoadmapRecord
+
+    stored = dict(session.execute(select(col(RoadmapRecord.id), col(RoadmapRecord.active))).all())
+    for roadmap_id in roadmaps or ():
+        if roadmap_id not in stored:
+            held = ", ".join(sorted(stored)) or "none: sync a plan first with `roadmap sync PLAN`"
+            raise SweepScopeError(f"--roadmap: no roadmap «{roadmap_id}» in the store (it holds: {held})")
+        if not stored[roadmap_id]:
+            active = ", ".join(sorted(k for k, v in stored.items() if v)) or "none"
+            raise SweepScopeError(f"--roadmap: roadmap «{roadmap_id}» is inactive (active ones: {active})")
+    query = select(col(Milestone.timezone)).distinct()
+    if roadmaps:
+        query = query.where(col(Milestone.roadmap_id).in_(list(roadmaps)))
+    zones = sorted(session.execute(query).scalars())
+    held = f"the store's milestones are in {', '.join(zones)}" if zones else "the store holds no milestones yet"
+    lines = []
+    for zone in timezones or ():
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SweepScopeError(f"--timezone: «{zone}» is not an IANA time zone ({held})") from None
+        if zone not in zones:
+            if strict:
+                raise SweepScopeError(f"--timezone: no milestone of the store is in {zone} ({held})")
+            lines.append(f"{zone}: no milestone of the store is in this zone; nothing to sweep there")
+    return lines
 
 
 def active_roadmaps(session: Session, only: Iterable[str] | None = None) -> list[Roadmap]:
