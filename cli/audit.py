@@ -23,6 +23,7 @@ from tasks.complete import (
     CompletionError,
     CompletionRequest,
     complete_many,
+    local_date,
     parse_completions_csv,
     store_file,
 )
@@ -106,7 +107,7 @@ def complete(
             plan, version = _plan(session, row.roadmap_id)
             done = complete_milestone(session, roadmap=plan, request=request, now=now, recorded_by=recorded_by,
                                       stored=stored, version=version)  # fmt: skip
-            late = (done.done_at.date() - row.window_end).days if row.window_end else 0
+            late = (local_date(done.done_at, row.timezone) - row.window_end).days if row.window_end else 0
         suffix = f", late by {late} days" if late > 0 else ""
         typer.echo(f"milestone {milestone} ({row.roadmap_id} item {row.item_number}"
                    f"{' for ' + row.org_id if row.org_id else ''}) done by {who}{suffix}")  # fmt: skip

@@ -23,7 +23,6 @@ from sqlmodel import col
 from cli.runner import actor, store_url
 from models.addresses import mask_url
 from models.db import StoreError, open_store, session_scope
-from models.plan import ORG_KINDS
 from models.settings import SettingsError
 from models.store import Contact, Organisation
 from tasks.registry import (
@@ -33,10 +32,12 @@ from tasks.registry import (
     LoadReport,
     RegistryError,
     decode_csv,
+    kind_problem,
     load_orgs,
     load_parties,
     parse_orgs_csv,
     parse_parties_csv,
+    read_kind,
 )
 
 EXIT_INVALID = 2
@@ -134,6 +135,7 @@ def report_lines(report: LoadReport) -> list[str]:
     else:
         head += f"nothing to change ({c['unchanged']} unchanged)"
     out = [head + (" — dry run, nothing written" if report.dry_run else "")]
+    out += [f"  {note}" for note in report.notes]
     verb = "would update" if report.dry_run else "updated"
     out += [f"  {verb} {key}: {', '.join(columns)}" for key, columns in sorted(report.updated.items())]
     if report.deactivated:
@@ -231,8 +233,10 @@ def orgs_list(
 
     Example: roadmap orgs list --region "Томская область" --kind УО --format csv
     """
-    if kind is not None and kind not in ORG_KINDS:
-        raise _fail(f"--kind: expected one of {', '.join(ORG_KINDS)}, found «{kind}»")
+    if kind is not None:
+        if read_kind(kind) is None:
+            raise _fail(f"--kind: {kind_problem(kind)}")
+        kind = read_kind(kind)
     query = select(Organisation)
     for column, value in (("region", region), ("municipality", municipality), ("kind", kind)):
         if value is not None:

@@ -21,7 +21,7 @@ from sqlmodel import Session, col
 
 from models.plan import Roadmap
 from models.store import Completion, Milestone
-from tasks.audit import record_event
+from tasks.audit import as_utc, record_event
 
 OPERATOR = "operator"
 CLOCK_SKEW = timedelta(minutes=5)  # a clock a little ahead of the server's is no completion "in the future"
@@ -96,8 +96,13 @@ def _local(at: datetime, zone: str) -> datetime:
     return at.replace(tzinfo=ZoneInfo(zone)) if at.tzinfo is None else at
 
 
+def local_date(moment: datetime, zone: str) -> date:
+    """The calendar date of a stored moment in a time zone (stored times are UTC; naive ones are taken as UTC)."""
+    return as_utc(moment).astimezone(ZoneInfo(zone)).date()
+
+
 def _describe_done(milestone: Milestone) -> str:
-    when = milestone.done_at.date().isoformat() if milestone.done_at else "?"
+    when = local_date(milestone.done_at, milestone.timezone).isoformat() if milestone.done_at else "?"
     return f"done on {when} by {milestone.done_by}: {milestone.evidence}"
 
 
@@ -237,9 +242,15 @@ def parse_completions_csv(
     }
     problems: list[str] = []
     out: list[tuple[int, CompletionRequest]] = []
+    seen: dict[tuple[str, str, str], int] = {}
     for line, raw in enumerate(reader, start=2):
         row = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
         key = (row["organisation"], row["item"], row["occurrence"])
+        first = seen.setdefault(key, line)
+        if first != line:
+            problems.append(f"{source}:{line}: duplicate row: the same milestone as line {first} (organisation "
+                            f"«{key[0]}», item «{key[1]}», occurrence «{key[2]}»)")  # fmt: skip
+            continue
         milestone_id = keys.get(key)
         if milestone_id is None:
             problems.append(f"{source}:{line}: no milestone of {roadmap.id} for organisation «{key[0]}», "
@@ -258,7 +269,8 @@ def parse_completions_csv(
         out.append((line, CompletionRequest(milestone_id, row["evidence"], row["by"], at,
                                             row.get("doc_number") or None, doc_date)))  # fmt: skip
     if problems:
-        raise CompletionError("\n".join(problems + [f"{source}: {len(problems)} problems; nothing was recorded"]))
+        many = "problem" if len(problems) == 1 else "problems"
+        raise CompletionError("\n".join(problems + [f"{source}: {len(problems)} {many}; nothing was recorded"]))
     return out
 
 

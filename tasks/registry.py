@@ -41,6 +41,11 @@ REGION_TIMEZONES: dict[str, str] = {
     "Челябинская область": "Asia/Yekaterinburg",
 }
 
+# Latin letters that look like the Cyrillic ones of the kinds (ОО, ДО, СПО, УО): a registry typed on
+# an English keyboard layout, or copied from a document that mixed them, reads the same to the eye
+LATIN_LOOKALIKES = str.maketrans("ABCEHKMOPTXYaceopxy", "АВСЕНКМОРТХУасеорху")
+LATIN = re.compile(r"[A-Za-z]")
+
 ORG_ID = re.compile(r"^\w[\w.\-]*$")
 PARTY_ID = re.compile(ID_PATTERN)
 YES, NO = ("yes", "да", "true", "1", ""), ("no", "нет", "false", "0")
@@ -83,9 +88,10 @@ class OrgRow:
     head_url: str | None
     active: bool
     line: int = field(default=0, compare=False)
+    notes: tuple[str, ...] = field(default=(), compare=False)  # what was read differently from how it was written
 
     def values(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "line"}
+        return {k: v for k, v in self.__dict__.items() if k not in ("line", "notes")}
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,7 @@ class LoadReport:
     unchanged: int = 0
     deactivated: list[str] = field(default_factory=list)
     not_in_file: int = 0  # already stored for the same regions (or roadmaps), not in this file: left as is
+    notes: list[str] = field(default_factory=list)  # cells read differently from how they were written
 
     def counts(self) -> dict[str, int]:
         return {"added": len(self.added), "updated": len(self.updated), "unchanged": self.unchanged,
@@ -263,20 +270,39 @@ def _parse(
     return rows
 
 
+def read_kind(value: str) -> str | None:
+    """The kind of organisation a cell or option names (ОО, ДО, СПО, УО), any case, Latin look-alikes read as
+    Cyrillic; None when it names none."""
+    kind = value.strip().translate(LATIN_LOOKALIKES).upper()
+    return kind if kind in ORG_KINDS else None
+
+
+def kind_problem(value: str) -> str:
+    """What is wrong with a kind that `read_kind` cannot read, saying so when it has Latin letters."""
+    latin = " (Latin letters)" if LATIN.search(value) else ""
+    return f"expected one of {', '.join(ORG_KINDS)} (Cyrillic letters), found «{value}»{latin}"
+
+
 def _read_org(row: _Row) -> OrgRow:
-    kind = row.text("kind", required=True)
-    if kind and kind not in ORG_KINDS:
-        row.fail("kind", f"expected one of {', '.join(ORG_KINDS)}, found «{kind}»")
+    written = row.text("kind", required=True)
+    kind = read_kind(written) if written else None
+    notes: tuple[str, ...] = ()
+    if written and kind is None:
+        row.fail("kind", kind_problem(written))
+    elif kind and LATIN.search(written):
+        notes = (f"{row.source}:{row.line}: kind «{written}» is written in Latin letters: read as «{kind}» "
+                 "(Cyrillic)",)  # fmt: skip
     active = row.cells.get("active", "").lower()
     if active not in YES + NO:
         row.fail("active", f"expected yes or no (да, нет; empty = yes), found «{row.cells['active']}»")
     region = row.text("region", required=True, max_len=200)
     return OrgRow(
         id=row.matching("id", ORG_ID, "letters, digits, '-', '_' or '.' without spaces (at most 100)"),
-        name=row.text("name", required=True), kind=kind,
+        name=row.text("name", required=True), kind=kind or written,
         municipality=row.text("municipality", required=True, max_len=200), region=region,
         timezone=_zone(row, region), curator_email=row.email("curator_email"), head_email=row.email("head_email"),
         curator_url=row.url("curator_url"), head_url=row.url("head_url"), active=active not in NO, line=row.line,
+        notes=notes,
     )  # fmt: skip
 
 
@@ -309,7 +335,7 @@ def _party_label(row: PartyRow) -> str:
 
 # -- loading ---------------------------------------------------------------------------------------
 
-_ORG_FIELDS = tuple(k for k in OrgRow.__dataclass_fields__ if k != "line")
+_ORG_FIELDS = tuple(k for k in OrgRow.__dataclass_fields__ if k not in ("line", "notes"))
 _CONTACT_FIELDS = ("id", "roadmap_id", "party", "name", "email", "url")
 
 
@@ -326,6 +352,7 @@ def load_orgs(
     stored = {r.id: dict(r._mapping) for r in session.execute(select(*(getattr(Organisation, f) for f in _ORG_FIELDS)))}
     regions = {r.region for r in rows}
     report = LoadReport("organisations", source, sha256, dry_run)
+    report.notes = [note for r in rows for note in r.notes]
     report.not_in_file = len({k for k, r in stored.items() if r["region"] in regions} - {r.id for r in rows})
     _upsert(session, Organisation, report, [(r.id, r.id, r.values()) for r in rows], stored, now=now)
     return _done(session, report, "registry.orgs.loaded", actor=actor, now=now)

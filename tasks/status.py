@@ -77,6 +77,18 @@ def local_dates(session: Session, *, now: datetime) -> dict[str, date]:
     return {zone: moment.astimezone(ZoneInfo(zone)).date() for zone in zones}
 
 
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def _in_zone(moment: datetime | None, zone: str) -> datetime | None:
+    """A stored (UTC) time as the milestone's local time, so its date is the one the organisation saw."""
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(_zone(zone))
+
+
 def _today(as_of: date | dict[str, date]) -> ColumnElement[Any]:
     if isinstance(as_of, date):
         return literal(as_of)
@@ -187,6 +199,7 @@ def status_rows(
             id=row.id, roadmap=row.roadmap_id, item=row.item_number, title=item.title, org=row.org_id or None,
             org_name=names.get(row.org_id), occurrence=row.occurrence, start=row.window_start, end=row.window_end,
             status=row.status, responsible=list(decode(row.responsible)), result=item.result,
-            depends_on=list(item.depends_on), done_at=row.done_at, done_by=row.done_by, evidence=row.evidence,
+            depends_on=list(item.depends_on), done_at=_in_zone(row.done_at, row.timezone), done_by=row.done_by,
+            evidence=row.evidence,
             as_of=day,
         )  # fmt: skip

@@ -163,3 +163,69 @@ def test_a_deadline_outside_the_plans_period_is_a_validation_error_unless_the_it
     assert load_plan(path).items[0].outside_period == "приказ вступает в силу с 2022 г."
     result = runner.invoke(app, ["validate", str(path)])
     assert result.exit_code == 0, result.output
+
+
+# -- item 5: messages that misled ------------------------------------------------------------------
+
+
+def test_already_done_and_status_give_the_date_in_the_roadmaps_zone_not_utc(store, db_url):
+    import json
+
+    m = milestone_id(store, "1.2", "sech-oo-01")
+    # 01:30 on 28 May in Moscow is still 27 May in UTC
+    first = runner.invoke(app, ["complete", str(m), "--evidence", "Приказ № 5", "--by", "oo_head",
+                                "--at", "2020-05-28T01:30", "--db", db_url])  # fmt: skip
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(app, ["complete", str(m), "--evidence", "Приказ № 6", "--by", "oo_head", "--db", db_url])
+    assert again.exit_code == 2
+    assert f"refused: milestone {m} is already done on 2020-05-28 by oo_head: Приказ № 5;" in again.stderr
+    table = runner.invoke(app, ["status", "--org", "sech-oo-01", "--all", "--as-of", "2020-06-01", "--db", db_url])
+    assert "[done 2020-05-28 by oo_head: Приказ № 5]" in table.stdout
+    data = json.loads(runner.invoke(app, ["status", "--org", "sech-oo-01", "--all", "--format", "json",
+                                          "--as-of", "2020-06-01", "--db", db_url]).stdout)  # fmt: skip
+    [row] = [r for r in data["milestones"] if r["id"] == m]
+    assert row["done_at"] == "2020-05-28T01:30:00+03:00"
+
+
+def test_a_kind_typed_in_latin_letters_is_read_as_the_cyrillic_kind_and_said(engine, db_url, tmp_path):
+    from models.store import Organisation
+
+    text = ("id,name,kind,municipality,region,timezone,curator_email,head_email\n"
+            "s1,Школа 1,OO,Сеченовский муниципальный район,Нижегородская область,,,\n"
+            "s2,Управление,YO,Сеченовский муниципальный район,Нижегородская область,,,\n"
+            "s3,Дом творчества,ДО,Сеченовский муниципальный район,Нижегородская область,,,\n")  # fmt: skip
+    path = tmp_path / "orgs.csv"
+    path.write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["orgs", "load", str(path), "--db", db_url])
+    assert result.exit_code == 0, result.output
+    assert f"  {path}:2: kind «OO» is written in Latin letters: read as «ОО» (Cyrillic)" in result.stdout
+    assert f"  {path}:3: kind «YO» is written in Latin letters: read as «УО» (Cyrillic)" in result.stdout
+    with session_scope(engine, readonly=True) as session:
+        kinds = dict(session.execute(select(Organisation.id, Organisation.kind)).all())
+    assert kinds == {"s1": "ОО", "s2": "УО", "s3": "ДО"}
+    bad = tmp_path / "bad.csv"
+    bad.write_text(text.replace(",OO,", ",OOO,"), encoding="utf-8")
+    refused = runner.invoke(app, ["orgs", "load", str(bad), "--db", db_url])
+    assert refused.exit_code == 2
+    assert (f"{bad}:2: kind: expected one of ОО, ДО, СПО, УО (Cyrillic letters), found «OOO» (Latin letters)"
+            in refused.stderr)  # fmt: skip
+    listed = runner.invoke(app, ["orgs", "list", "--kind", "OO", "--format", "csv", "--db", db_url])
+    assert listed.exit_code == 0 and listed.stdout.splitlines()[1].startswith("s1,Школа 1,ОО,")
+
+
+def test_a_duplicate_row_in_a_bulk_completion_is_named_as_such_with_both_lines(store, db_url, tmp_path):
+    path = tmp_path / "done.csv"
+    path.write_text("organisation,item,occurrence,evidence,date,by\n"
+                    "sech-oo-01,1.2,,Приказ № 5,2020-05-20,oo_head\n"
+                    "sech-oo-02,1.2,,Приказ № 6,2020-05-20,oo_head\n"
+                    "sech-oo-01,1.2,,Приказ № 5,2020-05-21,oo_head\n", encoding="utf-8")  # fmt: skip
+    result = runner.invoke(app, ["complete", "--csv", str(path), "--roadmap", "sechenovsky-2020", "--db", db_url])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"refused: {path}:4: duplicate row: the same milestone as line 2 (organisation «sech-oo-01», item «1.2», "
+        "occurrence «»)",
+        f"{path}: 1 problem; nothing was recorded",
+    ]
+    assert "already done" not in result.stderr
+    with session_scope(store, readonly=True) as session:
+        assert session.get(Milestone, milestone_id(store, "1.2", "sech-oo-01")).status != "done"

@@ -198,7 +198,7 @@ def test_a_file_with_bad_rows_is_refused_whole_naming_each_line(engine):
     load_orgs_text(engine, TOMSK_ORGS.read_text("utf-8"))
     before = (count(engine, Organisation), count(engine, AuditEvent))
     assert refused(BAD) == [
-        "orgs.csv:3: kind: expected one of ОО, ДО, СПО, УО, found «школа»",
+        "orgs.csv:3: kind: expected one of ОО, ДО, СПО, УО (Cyrillic letters), found «школа»",
         "orgs.csv:4: curator_email: expected one e-mail address such as curator@school.example.org, found «curator@»",
         "orgs.csv:5: timezone: expected an IANA time zone such as Europe/Moscow or Asia/Tomsk, "
         "found «Europe/Sechenovo»",
@@ -486,7 +486,7 @@ def test_cli_refuses_a_bad_file_on_stderr_with_exit_2(engine, db_url, tmp_path):
     result = run("orgs", "load", str(bad), "--db", db_url)
     assert result.exit_code == 2 and result.stdout == ""
     errors = result.stderr.splitlines()
-    assert errors[0] == f"{bad}:3: kind: expected one of ОО, ДО, СПО, УО, found «школа»"
+    assert errors[0] == f"{bad}:3: kind: expected one of ОО, ДО, СПО, УО (Cyrillic letters), found «школа»"
     assert errors[-1] == f"{bad}: 6 problems; nothing was loaded"
     assert (count(engine, Organisation), count(engine, AuditEvent)) == (0, 0)
 
@@ -506,7 +506,10 @@ def test_cli_user_mistakes_get_a_message_not_a_traceback(db_url, tmp_path):
     result = run("orgs", "load", str(header), "--db", db_url)
     assert result.exit_code == 2 and result.stderr.startswith(f"{header}:1: header: missing required columns kind")
     result = run("orgs", "list", "--kind", "школа", "--db", db_url)
-    assert (result.exit_code, result.stderr) == (2, "--kind: expected one of ОО, ДО, СПО, УО, found «школа»\n")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "--kind: expected one of ОО, ДО, СПО, УО (Cyrillic letters), found «школа»\n",
+    )
     assert "Traceback" not in result.output
 
 
