@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
-from cli import audit, demo, render, store, sweep
+from cli import audit, demo, render, schedule, store, sweep
 from cli.monitor import register as register_monitoring
 from cli.registry import orgs_app, parties_app
 from cli.report import report_app
@@ -172,6 +172,7 @@ store.register(app)
 sweep.register(app)
 demo.register(app)
 audit.register(app)
+schedule.register(app)
 register_monitoring(app)
 app.add_typer(report_app, name="report")
 app.add_typer(orgs_app, name="orgs")

@@ -142,6 +142,10 @@ class Milestone(SQLModel, table=True):
     done_version: int | None = None
     retired_version: int | None = None
     retired_reason: str | None = Field(default=None, sa_column=Column(Text))
+    # a window given to a milestone that waited for a date (`roadmap schedule`): a re-sync keeps it
+    scheduled_at: datetime | None = None
+    scheduled_by: str | None = Field(default=None, max_length=200)
+    schedule_text: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class DeadlineChange(SQLModel, table=True):

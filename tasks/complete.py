@@ -79,7 +79,8 @@ def allowed_parties(roadmap: Roadmap, responsible: list[str]) -> list[str]:
     return out
 
 
-def _check(roadmap: Roadmap, milestone: Milestone, by: str) -> None:
+def check_allowed(roadmap: Roadmap, milestone: Milestone, by: str, *, verb: str = "complete") -> None:
+    """Refuse (CompletionError) a party that is neither responsible, above one in the chain, nor the operator."""
     allowed = allowed_parties(roadmap, list(milestone.responsible))
     if by == OPERATOR or by == roadmap.reminders.operator or by in allowed:
         return
@@ -87,7 +88,7 @@ def _check(roadmap: Roadmap, milestone: Milestone, by: str) -> None:
     above = [p for p in allowed if p not in milestone.responsible]
     others = f", the parties above them ({', '.join(above)})" if above else ""
     raise CompletionError(
-        f"{by} may not complete milestone {milestone.id} ({milestone.roadmap_id} item {milestone.item_number}): "
+        f"{by} may not {verb} milestone {milestone.id} ({milestone.roadmap_id} item {milestone.item_number}): "
         f"it is for {who}{others} or the operator"
     )
 
@@ -132,7 +133,7 @@ def complete(
             f"milestone {milestone.id} is already {_describe_done(milestone)}; "
             f"to correct it: roadmap reopen {milestone.id} --reason «…»"
         )
-    _check(roadmap, milestone, request.by)
+    check_allowed(roadmap, milestone, request.by)
     done_at = _local(request.at or now, milestone.timezone)
     if done_at > now + CLOCK_SKEW:
         zone = ZoneInfo(milestone.timezone)
@@ -193,7 +194,7 @@ def reopen(
         raise CompletionError(f"milestone {milestone_id} is {milestone.status}, not done: there is nothing to reopen")
     if not reason.strip():
         raise CompletionError("--reason must say why the completion is corrected")
-    _check(roadmap, milestone, by)
+    check_allowed(roadmap, milestone, by, verb="reopen")
     last = session.execute(
         select(Completion).where(col(Completion.milestone_id) == milestone_id, col(Completion.reopened_at).is_(None))
         .order_by(col(Completion.id).desc())

@@ -7,7 +7,8 @@ For one roadmap, per time zone (the date is each milestone's local date):
   `before` (thresholds such as 14, 7, 3, 1 days; a threshold on a day off falls on the working day
   before), `check-in` for continuous items, `lapse` the first working day after the window ends,
   `overdue` every N days after, `escalation` to the party above every M days late, `waiting` every K
-  days for items without a date, and `moved` after an amendment moved a deadline or changed the party;
+  days (30 by default) for items without a date, counted from the day the last one was due, and
+  `moved` after an amendment moved a deadline or changed the party;
 - each reminder is written to the outbox once per recipient under a key (milestone, kind, stage,
   scheduled date), so a second sweep the same day, or a sweep after a crash, queues nothing twice.
 """
@@ -305,6 +306,17 @@ def _decide_zone(
         kind_key = "escalation" if told_kind == "escalation" else "late"
         day_told = as_utc(moment).astimezone(ZoneInfo(zone)).date()
         last_told[(milestone_id, kind_key)] = max(day_told, last_told.get((milestone_id, kind_key), day_told))
+    # "waiting for a date" repeats every waiting_every_days from the day it was last due (not from a fixed
+    # calendar stage, and never daily): the day and how many were due before give its key
+    waiting_told: dict[int, tuple[date, int]] = {
+        milestone_id: (last_due, times)
+        for milestone_id, last_due, times in session.execute(
+            select(col(OutboxMessage.milestone_id), func.max(OutboxMessage.due_on),
+                   func.count(func.distinct(OutboxMessage.due_on)))
+            .where(col(OutboxMessage.roadmap_id) == roadmap.id, col(OutboxMessage.kind) == "waiting")
+            .group_by(col(OutboxMessage.milestone_id))
+        )
+    }  # fmt: skip
 
     def recently(milestone_id: int, kind_key: str, every: int) -> bool:
         told_on = last_told.get((milestone_id, kind_key))
@@ -313,9 +325,10 @@ def _decide_zone(
     for row in session.execute(query.execution_options(yield_per=5000)):
         parties = [(p, row.org_id if p in per_org else "") for p in (row.responsible or operator)]
         if row.status == "waiting-for-date":
-            stage = day.toordinal() // policy.waiting_every_days
-            entry = _entry(roadmap, row, "waiting", texts, names)
-            out.append(Reminder(row.id, "waiting", stage, day, parties, entry))
+            last_due, times = waiting_told.get(row.id, (None, 0))
+            if last_due is None or (day - last_due).days >= policy.waiting_every_days:
+                entry = _entry(roadmap, row, "waiting", texts, names)
+                out.append(Reminder(row.id, "waiting", times, day, parties, entry))
             continue
         end: date = row.window_end
         if end >= day:

@@ -130,7 +130,7 @@ def _previous(session: Session, roadmap_id: str) -> RoadmapVersion | None:
 _MILESTONE_COLUMNS = (
     col(Milestone.id), col(Milestone.item_number), col(Milestone.org_id), col(Milestone.occurrence),
     col(Milestone.kind), col(Milestone.window_start), col(Milestone.window_end), col(Milestone.timezone),
-    col(Milestone.status), col(Milestone.responsible), col(Milestone.done_at),
+    col(Milestone.status), col(Milestone.responsible), col(Milestone.done_at), col(Milestone.scheduled_at),
 )  # fmt: skip
 
 
@@ -184,6 +184,15 @@ def sync_plan(
             updates.append(_changed_row(row.id, m, "done" if row.done_at else status, version)
                            | {"retired_version": None, "retired_reason": None})  # fmt: skip
             report.reactivated += 1
+            continue
+        if m.waiting and row.scheduled_at is not None:
+            # given a date by `roadmap schedule` while the plan still waits for one: the date stands
+            if list(row.responsible) != list(m.responsible) or row.timezone != m.timezone:
+                updates.append({"id": row.id, "responsible": list(m.responsible), "timezone": m.timezone,
+                                "updated_version": version})  # fmt: skip
+                report.updated += 1
+            else:
+                report.unchanged += 1
             continue
         window_moved = (row.window_start, row.window_end) != (m.window_start, m.window_end)
         reassigned = list(row.responsible) != list(m.responsible)
@@ -249,9 +258,11 @@ def _new_row(roadmap_id: str, m: PlannedMilestone, status: str, version: int) ->
 
 
 def _changed_row(milestone_id: int, m: PlannedMilestone, status: str, version: int) -> dict[str, Any]:
+    # the plan's own window replaces one given by `roadmap schedule` (the audit chain keeps that one)
     return {
         "id": milestone_id, "kind": m.kind, "window_start": m.window_start, "window_end": m.window_end,
         "timezone": m.timezone, "status": status, "responsible": list(m.responsible), "updated_version": version,
+        "scheduled_at": None, "scheduled_by": None, "schedule_text": None,
     }  # fmt: skip
 
 
