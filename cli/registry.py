@@ -39,6 +39,7 @@ from tasks.registry import (
     parse_parties_csv,
     read_kind,
 )
+from tasks.sync import fan_out_registry
 
 EXIT_INVALID = 2
 
@@ -102,8 +103,13 @@ def _engine(db: str | None) -> Engine:
 def _load(
     file: Path, db: str | None, dry_run: bool, by: str | None,
     parse: Callable[..., Sequence[Any]], load: Callable[..., LoadReport],
+    after: Callable[..., list[str]] | None = None,
 ) -> None:  # fmt: skip
-    """Read, check and load one file in one transaction, then print what changed; refuse it whole on any problem."""
+    """Read, check and load one file in one transaction, then print what changed; refuse it whole on any problem.
+
+    `after(session, report, actor=, now=, dry_run=)` runs in the same transaction (the organisations' fan-out
+    to the roadmaps); in a dry run it sees the load written inside a savepoint that is then rolled back.
+    """
     text, digest = _read(file)
     try:
         rows = parse(text, source=str(file))
@@ -114,13 +120,21 @@ def _load(
     except SettingsError as exc:
         raise _fail(f"error: {exc}") from None
     engine = _engine(db)
+    now = datetime.now(UTC)
+    extra: list[str] = []
     try:
         with session_scope(engine) as session:
-            report = load(session, rows, actor=who, now=datetime.now(UTC), source=str(file), sha256=digest,
-                          dry_run=dry_run)  # fmt: skip
+            report = load(session, rows, actor=who, now=now, source=str(file), sha256=digest, dry_run=dry_run)
+            if after is not None and dry_run:
+                savepoint = session.begin_nested()
+                load(session, rows, actor=who, now=now, source=str(file), sha256=digest)  # what it would write
+                extra = after(session, report, actor=who, now=now, dry_run=True)
+                savepoint.rollback()
+            elif after is not None:
+                extra = after(session, report, actor=who, now=now, dry_run=False)
     finally:
         engine.dispose()
-    for line in report_lines(report):
+    for line in report_lines(report) + [f"  {line}" for line in extra]:
         typer.echo(line)
 
 
@@ -157,12 +171,15 @@ def orgs_load(
     """Load organisations from CSV: add new ids, update changed rows in place, leave the rest as they are.
 
     Header: id,name,kind,municipality,region,timezone,curator_email,head_email, optionally
-    curator_url,head_url,active (see roadmaps/registry/README.md). A file with any bad row is refused
-    whole: every problem is printed as FILE:LINE: COLUMN: MESSAGE and nothing is written (exit 2).
+    curator_url,head_url,active,oktmo (see roadmaps/registry/README.md). A file with any bad row is
+    refused whole: every problem is printed as FILE:LINE: COLUMN: MESSAGE and nothing is written (exit 2).
+    In the same transaction, every roadmap of the store whose territory an added or changed
+    organisation lies in (or left) is re-synced: new organisations get their milestones (audited as
+    roadmap.synced), and the command says so, and names organisations no roadmap covers.
 
     Example: roadmap orgs load roadmaps/registry/sechenovsky-orgs.csv
     """
-    _load(file, db, dry_run, by, parse_orgs_csv, load_orgs)
+    _load(file, db, dry_run, by, parse_orgs_csv, load_orgs, after=fan_out_registry)
 
 
 @parties_app.command("load")

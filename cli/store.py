@@ -22,6 +22,7 @@ from models.plan_diff import diff_plans
 from models.settings import SettingsError
 from models.store import STATUSES, Milestone, Organisation, RoadmapRecord
 from tasks.status import StatusFilter, StatusRow, local_dates, status_counts, status_rows
+from tasks.sync import SyncRefused
 
 EXIT_INVALID = 2
 DbOption = Annotated[
@@ -56,11 +57,17 @@ def sync(
     note: Annotated[str | None, typer.Option("--note", help="why this version (the amendment's note)")] = None,
     by: Annotated[str | None, typer.Option("--by", help="who loads it (default ROADMAP_ACTOR or the OS user)")] = None,
     format: Annotated[Literal["text", "json"], typer.Option("--format", help="text or json")] = "text",
+    allow_empty: Annotated[
+        bool, typer.Option("--allow-empty", help="store the plan even if an item reaches no organisation (warns)")
+    ] = False,
 ) -> None:
     """Sync a plan into the store: store its version, fan its items out to organisations, migrate milestones.
 
     Running it twice on the same file changes nothing and says so. A changed plan is an amendment:
     open milestones are re-planned, done ones stay done, removed items' milestones are retired.
+    A per-organisation item that would reach no organisation of the registry (the territory matches
+    none, or has none of its kinds) refuses the sync (exit 2), naming the territory, the items and
+    the registry's closest names; --allow-empty stores it anyway with a warning on stderr.
     Runs the sync-roadmap Prefect flow once (ephemeral API).
 
     Example: roadmap sync roadmaps/sechenovsky-2020.yaml --note "приказ № 45 от 01.09.2020"
@@ -74,9 +81,12 @@ def sync(
 
     url = _url(db)
     try:
-        result = run_flow(sync_roadmap, plan=str(plan), db=url, dry_run=dry_run, note=note, actor=actor(by))
-    except StoreError as exc:
-        raise _fail(f"error: {exc}") from None
+        result = run_flow(sync_roadmap, plan=str(plan), db=url, dry_run=dry_run, note=note, actor=actor(by),
+                          allow_empty=allow_empty)  # fmt: skip
+    except (StoreError, SyncRefused) as exc:
+        raise _fail("\n".join(f"error: {line}" for line in str(exc).splitlines())) from None
+    for warning in result["report"].warnings:
+        typer.echo(f"WARNING: {warning}", err=True)
     if format == "json":
         typer.echo(json.dumps(result["report"].as_json(), ensure_ascii=False, indent=2, default=str))
     else:

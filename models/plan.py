@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from models.deadline import DEFAULT_REVIEW_MONTHS, Deadline, DeadlineError, Period, parse_deadline
+from models.territory import oktmo_digits
 
 OrgKind = Literal["ОО", "ДО", "СПО", "УО"]
 ORG_KINDS: tuple[str, ...] = ("ОО", "ДО", "СПО", "УО")
@@ -54,9 +55,25 @@ class Order(_Strict):
 
 
 class Territory(_Strict):
+    """Where the roadmap applies; the registry's organisations match it by name (official spellings of one
+    place are one place, see models/territory.py) or, when both give one, by ОКТМО code."""
+
     region: str
     municipality: str | None = None
     organisation: str | None = None
+    oktmo: str | None = Field(
+        default=None, description="ОКТМО code of the territory (8 digits, e.g. 22649000); decides over the names"
+    )
+
+    @field_validator("oktmo", mode="before")
+    @classmethod
+    def _oktmo(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        digits = oktmo_digits(str(value))
+        if digits is None:
+            raise ValueError(f"expected an ОКТМО code of 8 or 11 digits, e.g. 22649000, found «{value}»")
+        return digits
 
 
 class PlanPeriod(_Strict):

@@ -95,6 +95,7 @@ class Organisation(SQLModel, table=True):
     head_url: str | None = Field(default=None, sa_column=Column(Text))
     active: bool = True
     updated_at: datetime
+    oktmo: str | None = Field(default=None, max_length=11, description="ОКТМО code: decides the territory")
 
 
 class Contact(SQLModel, table=True):

@@ -47,6 +47,7 @@ from models.store import (
     RoadmapRecord,
     RoadmapVersion,
 )
+from models.territory import in_territory
 from tasks.measures import VERDICT_WORDS, Judgement, Measure, band, judge, measures, ru_number, valid_years, year_span
 
 
@@ -254,10 +255,14 @@ class _Context:
 def evaluate(session: Session, plan: Roadmap, year: int) -> tuple[list[dict[str, Any]], list[int]]:
     """Every result row of the monitoring of `plan` for `year`, and the loads whose figures were used."""
     ms = measures(plan)
-    names_query = select(col(Organisation.id), col(Organisation.name)).where(
-        col(Organisation.region) == plan.territory.region
-    )
-    ctx = _Context(plan, year, dict(session.execute(names_query).all()), _submitted(session, plan, year),
+    t = plan.territory
+    names_query = select(col(Organisation.id), col(Organisation.name), col(Organisation.region),
+                         col(Organisation.municipality), col(Organisation.oktmo))  # fmt: skip
+    region_oktmo = f"{t.oktmo[:2]}000000" if t.oktmo else None  # the names of the whole region, as before
+    names = {row.id: row.name for row in session.execute(names_query)
+             if in_territory(region=t.region, municipality=None, oktmo=region_oktmo, org_region=row.region,
+                             org_municipality=row.municipality, org_oktmo=row.oktmo)}  # fmt: skip
+    ctx = _Context(plan, year, names, _submitted(session, plan, year),
                    _computed(session, plan, year, [m for m in ms if m.kind == "item"]))  # fmt: skip
     rows = [row for m in ms for row in _measure_rows(ctx, m)]
     return rows, ctx.submitted.load_ids

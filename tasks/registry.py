@@ -24,10 +24,11 @@ from sqlmodel import Session, col
 from models.addresses import MASK, URL_SCHEME, is_email, mask_url
 from models.plan import ID_PATTERN, ORG_KINDS, Roadmap
 from models.store import Contact, Organisation
+from models.territory import oktmo_digits
 from tasks.audit import record_event
 
 ORG_COLUMNS = ("id", "name", "kind", "municipality", "region", "timezone", "curator_email", "head_email")
-ORG_OPTIONAL = ("curator_url", "head_url", "active")
+ORG_OPTIONAL = ("curator_url", "head_url", "active", "oktmo")
 PARTY_COLUMNS = ("party", "name", "email", "url")
 PARTY_OPTIONAL = ("roadmap",)
 
@@ -87,6 +88,7 @@ class OrgRow:
     curator_url: str | None
     head_url: str | None
     active: bool
+    oktmo: str | None = None
     line: int = field(default=0, compare=False)
     notes: tuple[str, ...] = field(default=(), compare=False)  # what was read differently from how it was written
 
@@ -301,9 +303,19 @@ def _read_org(row: _Row) -> OrgRow:
         name=row.text("name", required=True), kind=kind or written,
         municipality=row.text("municipality", required=True, max_len=200), region=region,
         timezone=_zone(row, region), curator_email=row.email("curator_email"), head_email=row.email("head_email"),
-        curator_url=row.url("curator_url"), head_url=row.url("head_url"), active=active not in NO, line=row.line,
-        notes=notes,
+        curator_url=row.url("curator_url"), head_url=row.url("head_url"), active=active not in NO,
+        oktmo=_oktmo(row), line=row.line, notes=notes,
     )  # fmt: skip
+
+
+def _oktmo(row: _Row) -> str | None:
+    value = row.cells.get("oktmo", "")
+    if not value:
+        return None
+    digits = oktmo_digits(value)
+    if digits is None:
+        row.fail("oktmo", f"expected an ОКТМО code of 8 or 11 digits, e.g. 22649000, found «{value}»")
+    return digits
 
 
 def parse_orgs_csv(text: str, *, source: str) -> list[OrgRow]:

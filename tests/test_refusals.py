@@ -81,9 +81,13 @@ def test_the_scheduled_sweep_of_an_empty_zone_says_so_and_of_an_unknown_roadmap_
 
 
 def test_monitoring_a_roadmap_with_nothing_to_monitor_is_refused_before_any_snapshot(engine, db_url, tmp_path):
-    from tests.test_indicators import sync_text
+    from models.loader import parse_plan
+    from tasks.sync import sync_plan
 
-    sync_text(engine, (ROADMAPS / "valuysky-2022.yaml").read_text(encoding="utf-8"))
+    text = (ROADMAPS / "valuysky-2022.yaml").read_text(encoding="utf-8")
+    with session_scope(engine) as session:  # no registry: its per-organisation items reach no one (allowed here)
+        sync_plan(session, roadmap=parse_plan(text, "plan"), yaml_text=text, source_path="plan", actor="operator",
+                  now=datetime(2022, 3, 1, tzinfo=UTC), allow_empty=True)  # fmt: skip
     result = runner.invoke(app, ["monitor", "--roadmap", "valuysky-2022", "--year", "2022", "--db", db_url,
                                  "--report-dir", str(tmp_path / "reports")])  # fmt: skip
     assert result.exit_code == 2, result.output

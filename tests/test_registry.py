@@ -213,7 +213,7 @@ def test_header_problems_are_named():
     assert refused(HEADER.replace(",head_email", ",phone") + "\n") == [
         "orgs.csv:1: header: missing required columns head_email "
         "(expected id,name,kind,municipality,region,timezone,curator_email,head_email)",
-        "orgs.csv:1: header: unknown columns «phone» (optional columns are curator_url, head_url, active)",
+        "orgs.csv:1: header: unknown columns «phone» (optional columns are curator_url, head_url, active, oktmo)",
     ]
     assert refused("") == [
         "orgs.csv:1: header: expected the header id,name,kind,municipality,region,timezone,curator_email,"
@@ -522,7 +522,7 @@ def test_cli_list_filters_and_masks_urls(engine, db_url):
     data = json.loads(result.stdout)
     assert len(data) == 20 and {d["kind"] for d in data} == {"УО"}
     assert set(data[0]) == {"id", "name", "kind", "municipality", "region", "timezone", "curator_email",
-                            "head_email", "curator_url", "head_url", "active"}  # fmt: skip
+                            "head_email", "curator_url", "head_url", "active", "oktmo"}  # fmt: skip
     table = run("orgs", "list", "--municipality", "Сеченовский муниципальный район", "--db", db_url).stdout
     assert "ntfy://ntfy.example.org/***" in table and "sech-oo-01-sample" not in table
     assert "sech-oo-09" not in table  # inactive: only with --all
