@@ -35,7 +35,6 @@ from notifications.notice import MONITORING, attachments, render_notices
 from tasks.audit import record_event
 
 BACKOFF = (timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2), timedelta(hours=6), timedelta(days=1))
-COMPLETE_HINT = "roadmap complete {id} --evidence «реквизиты документа»"
 REMINDERS = "reminders"
 FAMILIES = (REMINDERS, MONITORING)
 Group = tuple[str, str]  # (recipient, family): one message
@@ -86,7 +85,7 @@ def entry_from(payload: dict[str, Any]) -> DigestEntry:
         org_name=payload.get("org_name"), start=_date(payload.get("start")), end=_date(payload.get("end")),
         result=payload.get("result"), occurrence=payload.get("occurrence") or "",
         responsible=payload.get("responsible", ""), old_start=_date(payload.get("old_start")),
-        old_end=_date(payload.get("old_end")), note=payload.get("note"),
+        old_end=_date(payload.get("old_end")), note=payload.get("note"), party=payload.get("party") or "",
     )  # fmt: skip
 
 
@@ -96,8 +95,7 @@ def build_digest(recipient: str, payloads: list[dict[str, Any]], now: datetime, 
     # one reminder per milestone and kind: a retried row and a fresh one must not both show
     unique = {(p["milestone_id"], p["kind"]): p for p in payloads}
     name = next((p["addressee"] for p in payloads if p.get("addressee")), "")
-    return Digest(recipient, name, as_of or now.astimezone(zone).date(), [entry_from(p) for p in unique.values()],
-                  complete_hint=COMPLETE_HINT)  # fmt: skip
+    return Digest(recipient, name, as_of or now.astimezone(zone).date(), [entry_from(p) for p in unique.values()])
 
 
 def pending(

@@ -193,7 +193,8 @@ def decide_reminders(
                     "key": reminder.key, "recipient": address.target, "party": party,
                     "milestone_id": reminder.milestone_id, "roadmap_id": roadmap.id, "kind": reminder.kind,
                     "stage": reminder.stage, "due_on": reminder.due_on,
-                    "payload": reminder.entry | {"addressee": address.name, "timezone": roadmap.timezone},
+                    "payload": reminder.entry | {"addressee": address.name, "timezone": roadmap.timezone,
+                                                 "party": party},
                     "state": NO_CONTACT if address.target.startswith(f"({NO_CONTACT})") else "pending",
                     "attempts": 0, "created_at": now,
                 })  # fmt: skip
