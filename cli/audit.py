@@ -150,7 +150,7 @@ def verify(db: DbOption = None) -> None:
 
     Example: roadmap audit verify
     """
-    engine = _engine(db)
+    engine = _engine(db, readonly=True)
     with session_scope(engine, readonly=True) as session:
         report = verify_chain(session)
     engine.dispose()
@@ -176,7 +176,7 @@ def log(
     Example: roadmap audit log --roadmap sechenovsky-2020 --format csv
     """
     start, end = _parse_date(since, "--since"), _parse_date(until, "--until")
-    engine = _engine(db)
+    engine = _engine(db, readonly=True)
     with session_scope(engine, readonly=True) as session:
         events = audit_events(
             session, roadmap=roadmap, org=org, milestone=milestone,

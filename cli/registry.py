@@ -93,9 +93,9 @@ def _read(file: Path) -> tuple[str, str]:
         raise _refuse(file, exc) from None
 
 
-def _engine(db: str | None) -> Engine:
+def _engine(db: str | None, *, readonly: bool = False) -> Engine:
     try:
-        return open_store(store_url(db))
+        return open_store(store_url(db), readonly=readonly)
     except (SettingsError, StoreError) as exc:
         raise _fail(f"error: {exc}") from None
 
@@ -262,7 +262,7 @@ def orgs_list(
         query = query.where(col(Organisation.active).is_(True))
     order = (Organisation.region, Organisation.municipality, Organisation.kind, Organisation.id)
     columns = ORG_COLUMNS + ORG_OPTIONAL
-    engine = _engine(db)
+    engine = _engine(db, readonly=True)
     with session_scope(engine) as session:
         orgs = session.execute(query.order_by(*order)).scalars().all()
     engine.dispose()
@@ -291,7 +291,7 @@ def parties_list(
         query = query.where(col(Contact.roadmap_id) == roadmap)
     if party is not None:
         query = query.where(col(Contact.party) == party)
-    engine = _engine(db)
+    engine = _engine(db, readonly=True)
     with session_scope(engine) as session:
         contacts = session.execute(query).scalars().all()
     engine.dispose()

@@ -42,10 +42,11 @@ def _url(db: str | None) -> str:
         raise _fail(f"error: {exc}") from None
 
 
-def _engine(db: str | None):  # type: ignore[no-untyped-def]
+def _engine(db: str | None, *, readonly: bool = False):  # type: ignore[no-untyped-def]
+    """The store opened for a command; `readonly` for commands that only read (they work on a read-only store)."""
     url = _url(db)
     try:
-        return open_store(url)
+        return open_store(url, readonly=readonly)
     except StoreError as exc:
         raise _fail(f"error: {exc}") from None
 
@@ -76,10 +77,12 @@ def sync(
         load_plan(plan)  # refuse a bad plan here, with its located errors, before starting Prefect
     except PlanError as exc:
         raise _fail(str(exc)) from None
+    url = _url(db)
+    if not dry_run:
+        _engine(db).dispose()  # a store this user may not write is refused here, before Prefect starts
     quiet_prefect()
     from flows.sync import sync_roadmap
 
-    url = _url(db)
     try:
         result = run_flow(sync_roadmap, plan=str(plan), db=url, dry_run=dry_run, note=note, actor=actor(by),
                           allow_empty=allow_empty)  # fmt: skip
@@ -149,7 +152,7 @@ def status(
     Example: roadmap status --roadmap sechenovsky-2020 --overdue --as-of 2020-07-01
     """
     day = _parse_date(as_of, "--as-of")
-    engine = _engine(db)
+    engine = _engine(db, readonly=True)
     f = StatusFilter(roadmap=roadmap, org=org, party=party, overdue_only=overdue, include_all=all_)
     with session_scope(engine, readonly=True) as session:
         when: date | dict[str, date] = day or local_dates(session, now=datetime.now(UTC))
@@ -245,7 +248,7 @@ def info(db: DbOption = None) -> None:
     Example: roadmap info
     """
     url = _url(db)
-    engine = _engine(db)
+    engine = _engine(db, readonly=True)
     from models.migrations import current_revision
 
     with session_scope(engine, readonly=True) as session:

@@ -76,7 +76,7 @@ def outbox(
 
     Example: roadmap outbox --state failed
     """
-    engine = _engine(db)
+    engine = _engine(db, readonly=True)
     with session_scope(engine, readonly=True) as session:
         counts: dict[str, int] = dict(
             session.execute(select(col(OutboxMessage.state), func.count()).group_by(col(OutboxMessage.state))).all()

@@ -21,6 +21,17 @@ def default_data_dir() -> Path:
     return Path(user_data_dir(APP_NAME, appauthor=False))
 
 
+def private_folder(folder: Path) -> Path:
+    """Make `folder` (the data folder, or one in it) if missing, readable by the user alone (0700), as every
+    missing folder above it: the store in it holds contacts and notification URLs, its files the evidence.
+    A folder that exists is left as it is."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    for made in reversed(missing):
+        made.mkdir(mode=0o700, exist_ok=True)
+        made.chmod(0o700)  # mkdir's mode passes through the umask
+    return folder
+
+
 class SettingsError(Exception):
     """A ROADMAP_* variable with a value that cannot be used; the message names it and the fix."""
 

@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from models.plan import Roadmap
+from models.settings import private_folder
 from models.store import Completion, Milestone
 from tasks.audit import as_utc, record_event
 
@@ -60,7 +61,8 @@ def store_file(path: Path, files_dir: Path) -> StoredFile:
     sha = digest.hexdigest()
     target = files_dir / sha[:2] / sha
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(files_dir)
+        private_folder(target.parent)
         partial = target.with_suffix(".part")
         shutil.copyfile(path, partial)
         partial.replace(target)  # atomic: a crash never leaves a half-copied file under the hash
