@@ -13,6 +13,7 @@ import typer
 
 from cli.runner import actor
 from cli.store import DbOption, _engine, _fail, _parse_date
+from models.addresses import mask_contacts
 from models.db import session_scope
 from models.plan import Roadmap
 from models.settings import get_settings
@@ -169,9 +170,16 @@ def log(
     since: Annotated[str | None, typer.Option("--since", help="from this date")] = None,
     until: Annotated[str | None, typer.Option("--until", help="up to this date (inclusive)")] = None,
     format: Annotated[Literal["table", "json", "csv"], typer.Option("--format", help="table, json or csv")] = "table",
+    show_contacts: Annotated[
+        bool, typer.Option("--show-contacts", help="print e-mail addresses and URLs in full (masked by default)")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Show the history: who did what, when, to what, with the payload.
+
+    E-mail addresses and notification URLs in the payloads (whom a reminder went to) are masked
+    (s***@example.org, ntfy://host/***) unless the operator gives --show-contacts; the payload is
+    hashed as stored, so recomputing a hash from an export needs --show-contacts.
 
     Example: roadmap audit log --roadmap sechenovsky-2020 --format csv
     """
@@ -186,7 +194,7 @@ def log(
     engine.dispose()
     rows = [
         {"seq": e.seq, "at_utc": e.at_utc.isoformat(), "at_local": e.at_local, "actor": e.actor, "action": e.action,
-         "subject": e.subject, "payload": e.payload, "hash": e.hash}
+         "subject": e.subject, "payload": e.payload if show_contacts else mask_contacts(e.payload), "hash": e.hash}
         for e in events
     ]  # fmt: skip
     if format == "json":

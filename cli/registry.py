@@ -134,6 +134,8 @@ def _load(
                 extra = after(session, report, actor=who, now=now, dry_run=False)
     finally:
         engine.dispose()
+    for warning in report.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     for line in report_lines(report) + [f"  {line}" for line in extra]:
         typer.echo(line)
 

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import insert, select, update
 from sqlmodel import Session, col
 
-from models.addresses import MASK, URL_SCHEME, is_email, mask_url
+from models.addresses import MASK, URL_SCHEME, inline_secret, is_email, mask_url
 from models.plan import ID_PATTERN, ORG_KINDS, Roadmap
 from models.store import Contact, Organisation
 from models.territory import oktmo_digits
@@ -91,9 +91,10 @@ class OrgRow:
     oktmo: str | None = None
     line: int = field(default=0, compare=False)
     notes: tuple[str, ...] = field(default=(), compare=False)  # what was read differently from how it was written
+    warnings: tuple[str, ...] = field(default=(), compare=False)  # loaded as written, but worth a warning
 
     def values(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k not in ("line", "notes")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("line", "notes", "warnings")}
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ class PartyRow:
     email: str | None
     url: str | None
     line: int = field(default=0, compare=False)
+    warnings: tuple[str, ...] = field(default=(), compare=False)  # loaded as written, but worth a warning
 
 
 @dataclass
@@ -122,6 +124,7 @@ class LoadReport:
     deactivated: list[str] = field(default_factory=list)
     not_in_file: int = 0  # already stored for the same regions (or roadmaps), not in this file: left as is
     notes: list[str] = field(default_factory=list)  # cells read differently from how they were written
+    warnings: list[str] = field(default_factory=list)  # cells loaded as written that should not be (inline secrets)
 
     def counts(self) -> dict[str, int]:
         return {"added": len(self.added), "updated": len(self.updated), "unchanged": self.unchanged,
@@ -200,6 +203,7 @@ class _Row:
 
     def __init__(self, source: str, line: int, cells: dict[str, str], issues: list[RegistryIssue]) -> None:
         self.source, self.line, self.cells, self.issues = source, line, cells, issues
+        self.warnings: list[str] = []  # loaded as written, but said (a secret inline in a URL)
 
     def fail(self, column: str, message: str) -> None:
         self.issues.append(RegistryIssue(self.source, self.line, column, message))
@@ -230,6 +234,12 @@ class _Row:
             self.fail(column, f"expected an apprise URL such as tgram://… or ntfy://…, found «{mask_url(value)}»")
         elif MASK in value:
             self.fail(column, f"expected the full URL, found the masked form «{mask_url(value)}» that `list` prints")
+        elif value and inline_secret(value):
+            self.warnings.append(
+                f"{self.source}:{self.line}: {column}: «{mask_url(value)}» holds its secret (the part shown as ***) "
+                "as written, and the store keeps it in plain text: write that part as ${NAME} and set NAME in the "
+                "environment (roadmaps/registry/README.md, Secrets)"
+            )
         return value or None
 
 
@@ -304,7 +314,7 @@ def _read_org(row: _Row) -> OrgRow:
         municipality=row.text("municipality", required=True, max_len=200), region=region,
         timezone=_zone(row, region), curator_email=row.email("curator_email"), head_email=row.email("head_email"),
         curator_url=row.url("curator_url"), head_url=row.url("head_url"), active=active not in NO,
-        oktmo=_oktmo(row), line=row.line, notes=notes,
+        oktmo=_oktmo(row), line=row.line, notes=notes, warnings=tuple(row.warnings),
     )  # fmt: skip
 
 
@@ -326,9 +336,11 @@ def parse_orgs_csv(text: str, *, source: str) -> list[OrgRow]:
 
 def _read_party(row: _Row) -> PartyRow:
     roadmap_id = row.matching("roadmap", PARTY_ID, "a roadmap id such as tomsk-2020-2024 (empty = any)", required=False)
+    url = row.url("url")
     party = PartyRow(
         roadmap=roadmap_id, party=row.matching("party", PARTY_ID, "a party id of the plans such as uo or toipkro"),
-        name=row.text("name", required=True), email=row.email("email"), url=row.url("url"), line=row.line,
+        name=row.text("name", required=True), email=row.email("email"), url=url, line=row.line,
+        warnings=tuple(row.warnings),
     )  # fmt: skip
     if not (row.cells.get("email") or row.cells.get("url")):
         row.fail("email", "expected an e-mail address or a url (at least one), found both empty")
@@ -347,7 +359,7 @@ def _party_label(row: PartyRow) -> str:
 
 # -- loading ---------------------------------------------------------------------------------------
 
-_ORG_FIELDS = tuple(k for k in OrgRow.__dataclass_fields__ if k not in ("line", "notes"))
+_ORG_FIELDS = tuple(k for k in OrgRow.__dataclass_fields__ if k not in ("line", "notes", "warnings"))
 _CONTACT_FIELDS = ("id", "roadmap_id", "party", "name", "email", "url")
 
 
@@ -365,6 +377,7 @@ def load_orgs(
     regions = {r.region for r in rows}
     report = LoadReport("organisations", source, sha256, dry_run)
     report.notes = [note for r in rows for note in r.notes]
+    report.warnings = [warning for r in rows for warning in r.warnings]
     report.not_in_file = len({k for k, r in stored.items() if r["region"] in regions} - {r.id for r in rows})
     _upsert(session, Organisation, report, [(r.id, r.id, r.values()) for r in rows], stored, now=now)
     return _done(session, report, "registry.orgs.loaded", actor=actor, now=now)
@@ -379,6 +392,7 @@ def load_parties(
               for r in session.execute(select(*(getattr(Contact, f) for f in _CONTACT_FIELDS)))}  # fmt: skip
     roadmaps = {r.roadmap for r in rows}
     report = LoadReport("contacts", source, sha256, dry_run)
+    report.warnings = [warning for r in rows for warning in r.warnings]
     report.not_in_file = len({k for k in stored if k[0] in roadmaps} - {(r.roadmap, r.party) for r in rows})
     items = [(f"{r.roadmap or '*'}/{r.party}", (r.roadmap, r.party),
               {"roadmap_id": r.roadmap, "party": r.party, "name": r.name, "email": r.email, "url": r.url})

@@ -362,7 +362,7 @@ def test_contacts_for_a_per_organisation_role_come_from_the_organisation(secheno
     with session_scope(sechenovsky_registry) as session:
         assert contacts_for(session, roadmap=roadmap, party_id="oo_curator", org_id="sech-oo-01") == [
             Address("email", "sech-oo-01-curator@example.org", name),
-            Address("apprise", "ntfy://ntfy.example.org/sech-oo-01-sample", name),
+            Address("apprise", "ntfy://ntfy.example.org/${SECH_OO_01_NTFY_TOPIC}", name),
         ]
         assert contacts_for(session, roadmap=roadmap, party_id="oo_head", org_id="sech-oo-01") == [
             Address("email", "sech-oo-01-head@example.org", name)
@@ -388,7 +388,7 @@ def test_contacts_for_a_body_prefer_the_roadmap_then_any_roadmap(sechenovsky_reg
         ]
         assert [a.target for a in contacts_for(session, roadmap=sech, party_id="surina", org_id=None)] == [
             "sech-uo-specialist-3@example.org",
-            "ntfy://ntfy.example.org/sech-coordinator-sample",
+            "ntfy://ntfy.example.org/${SECH_COORDINATOR_NTFY_TOPIC}",
         ]
         assert contacts_for(session, roadmap=valuysky, party_id="uo", org_id=None) == [
             Address("email", "any-uo@example.org", "Любое УО (образец)")
@@ -524,15 +524,16 @@ def test_cli_list_filters_and_masks_urls(engine, db_url):
     assert set(data[0]) == {"id", "name", "kind", "municipality", "region", "timezone", "curator_email",
                             "head_email", "curator_url", "head_url", "active", "oktmo"}  # fmt: skip
     table = run("orgs", "list", "--municipality", "Сеченовский муниципальный район", "--db", db_url).stdout
-    assert "ntfy://ntfy.example.org/***" in table and "sech-oo-01-sample" not in table
+    assert "ntfy://ntfy.example.org/***" in table and "SECH_OO_01" not in table
     assert "sech-oo-09" not in table  # inactive: only with --all
     assert "sech-oo-09" in run("orgs", "list", "--all", "--db", db_url).stdout
     exported = run("orgs", "list", "--all", "--format", "csv", "--show-secrets", "--db", db_url).stdout
     assert len(parse_orgs_csv(exported, source="export.csv")) == 73  # an export loads back
     parties = run("parties", "list", "--roadmap", "tomsk-2020-2024", "--db", db_url).stdout
-    assert "mmost://mattermost.example.org/***" in parties and "sample-token" not in parties
+    assert "mmost://mattermost.example.org/***" in parties and "TOMSK_TOIPKRO" not in parties
     assert (
-        "mmost://mattermost.example.org/sample-token" in run("parties", "list", "--show-secrets", "--db", db_url).stdout
+        "mmost://mattermost.example.org/${TOMSK_TOIPKRO_MATTERMOST_TOKEN}"
+        in run("parties", "list", "--show-secrets", "--db", db_url).stdout
     )
     assert run("parties", "list", "--party", "nobody", "--db", db_url).stdout == "(no contacts match)\n"
 
