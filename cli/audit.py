@@ -30,6 +30,7 @@ from tasks.complete import (
 )
 from tasks.complete import complete as complete_milestone
 from tasks.complete import reopen as reopen_milestone
+from tasks.status import FilterError, check_filters
 from tasks.sweep import active_roadmaps
 
 audit_app = typer.Typer(help="The audit trail: verify the hash chain, show the history.", no_args_is_help=True)
@@ -186,6 +187,11 @@ def log(
     start, end = _parse_date(since, "--since"), _parse_date(until, "--until")
     engine = _engine(db, readonly=True)
     with session_scope(engine, readonly=True) as session:
+        try:
+            check_filters(session, roadmap=roadmap, org=org, milestone=milestone)
+        except FilterError as exc:
+            engine.dispose()
+            raise _fail(f"error: {exc}") from None
         events = audit_events(
             session, roadmap=roadmap, org=org, milestone=milestone,
             since=datetime.combine(start, datetime.min.time(), tzinfo=UTC) if start else None,

@@ -21,7 +21,15 @@ from models.loader import PlanError, load_plan
 from models.plan_diff import diff_plans
 from models.settings import SettingsError
 from models.store import STATUSES, Milestone, Organisation, RoadmapRecord
-from tasks.status import StatusFilter, StatusRow, local_dates, status_counts, status_rows
+from tasks.status import (
+    FilterError,
+    StatusFilter,
+    StatusRow,
+    check_filters,
+    local_dates,
+    status_counts,
+    status_rows,
+)
 from tasks.sync import SyncRefused
 
 EXIT_INVALID = 2
@@ -155,6 +163,11 @@ def status(
     engine = _engine(db, readonly=True)
     f = StatusFilter(roadmap=roadmap, org=org, party=party, overdue_only=overdue, include_all=all_)
     with session_scope(engine, readonly=True) as session:
+        try:
+            check_filters(session, roadmap=roadmap, org=org, party=party)
+        except FilterError as exc:
+            engine.dispose()
+            raise _fail(f"error: {exc}") from None
         when: date | dict[str, date] = day or local_dates(session, now=datetime.now(UTC))
         counts = status_counts(session, as_of=when, f=f)
         cap = (TABLE_LIMIT if format == "table" else 0) if limit is None else limit

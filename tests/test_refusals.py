@@ -233,3 +233,22 @@ def test_a_duplicate_row_in_a_bulk_completion_is_named_as_such_with_both_lines(s
     assert "already done" not in result.stderr
     with session_scope(store, readonly=True) as session:
         assert session.get(Milestone, milestone_id(store, "1.2", "sech-oo-01")).status != "done"
+
+
+def test_status_and_audit_log_filters_that_name_nothing_are_refused_with_what_exists(store, db_url):
+    cases = [
+        (["status", "--roadmap", "sechenovsky"],
+         "error: --roadmap: no roadmap «sechenovsky» in the store (it holds: sechenovsky-2020)"),
+        (["status", "--org", "sech-oo-1"],
+         "error: --org: no organisation «sech-oo-1» in the registry or the milestones (closest: sech-oo-01, "),
+        (["status", "--party", "curator"],
+         "error: --party: no milestone names party «curator» (parties of the store's roadmaps: anisimova, mavrina, "),
+        (["audit", "log", "--roadmap", "tomsk"],
+         "error: --roadmap: no roadmap «tomsk» in the store (it holds: sechenovsky-2020)"),
+        (["audit", "log", "--milestone", "999999"], "error: --milestone: no milestone 999999 in the store"),
+    ]  # fmt: skip
+    for args, message in cases:
+        result = runner.invoke(app, [*args, "--db", db_url])
+        assert result.exit_code == 2, (args, result.output)
+        assert result.stderr.startswith(message), (args, result.stderr)
+    assert runner.invoke(app, ["status", "--party", "oo_curator", "--db", db_url]).exit_code == 0
