@@ -30,6 +30,7 @@ from tasks.complete import (
 )
 from tasks.complete import complete as complete_milestone
 from tasks.complete import reopen as reopen_milestone
+from tasks.registry import RegistryError, decode_csv
 from tasks.status import FilterError, check_filters
 from tasks.sweep import active_roadmaps
 
@@ -42,6 +43,25 @@ def _plan(session, roadmap_id: str) -> tuple[Roadmap, int]:  # type: ignore[no-u
         raise _fail(f"error: no roadmap «{roadmap_id}» in the store (sync it first: roadmap sync PLAN)")
     record = session.get(RoadmapRecord, roadmap_id)
     return plans[0], record.current_version
+
+
+def bulk_file(csv_file: Path, roadmap: str | None) -> tuple[str, str]:
+    """The roadmap id and the text of a --csv file of milestone rows; a refusal (exit 2) for a missing --roadmap,
+    a missing or unreadable file, or one that is not UTF-8 (naming the line)."""
+    if roadmap is None:
+        raise _fail("--csv needs --roadmap ID (the roadmap whose milestones the rows name)")
+    try:
+        data = csv_file.read_bytes()
+    except FileNotFoundError:
+        raise _fail(f"{csv_file}: no such file") from None
+    except IsADirectoryError:
+        raise _fail(f"{csv_file}: is a folder; expected a CSV file") from None
+    except OSError as exc:
+        raise _fail(f"{csv_file}: cannot be read ({exc.strerror})") from None
+    try:
+        return roadmap, decode_csv(data, source=str(csv_file))
+    except RegistryError as exc:
+        raise _fail("\n".join(map(str, exc.issues))) from None
 
 
 def _parse_at(value: str | None) -> datetime | None:
@@ -84,14 +104,10 @@ def complete(
     who = by or get_settings().actor or OPERATOR
     try:
         if csv_file is not None:
-            if roadmap is None:
-                raise _fail("--csv needs --roadmap ID (the roadmap whose milestones the rows name)")
-            if not csv_file.is_file():
-                raise _fail(f"{csv_file}: no such file")
+            roadmap_id, text = bulk_file(csv_file, roadmap)
             with session_scope(engine) as session:
-                plan, version = _plan(session, roadmap)
-                rows = parse_completions_csv(session, csv_file.read_text(encoding="utf-8"), source=str(csv_file),
-                                             roadmap=plan)  # fmt: skip
+                plan, version = _plan(session, roadmap_id)
+                rows = parse_completions_csv(session, text, source=str(csv_file), roadmap=plan)
                 count = complete_many(session, roadmap=plan, rows=rows, source=str(csv_file), now=now,
                                       recorded_by=recorded_by, version=version)  # fmt: skip
             typer.echo(f"{csv_file}: {count} milestones recorded as done")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cli.audit import _plan
+from cli.audit import _plan, bulk_file
 from cli.runner import actor
 from cli.store import DbOption, _engine, _fail
 from models.db import session_scope
@@ -48,14 +48,10 @@ def schedule(
     now = datetime.now(UTC)
     try:
         if csv_file is not None:
-            if roadmap is None:
-                raise _fail("--csv needs --roadmap ID (the roadmap whose milestones the rows name)")
-            if not csv_file.is_file():
-                raise _fail(f"{csv_file}: no such file")
+            roadmap_id, text = bulk_file(csv_file, roadmap)
             with session_scope(engine) as session:
-                plan, _version = _plan(session, roadmap)
-                rows = parse_schedule_csv(session, csv_file.read_text(encoding="utf-8"), source=str(csv_file),
-                                          roadmap=plan, by=who)  # fmt: skip
+                plan, _version = _plan(session, roadmap_id)
+                rows = parse_schedule_csv(session, text, source=str(csv_file), roadmap=plan, by=who)
                 count = schedule_many(session, roadmap=plan, rows=rows, source=str(csv_file), now=now,
                                       recorded_by=actor(None))  # fmt: skip
             typer.echo(f"{csv_file}: {count} milestones scheduled")

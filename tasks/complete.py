@@ -23,6 +23,7 @@ from models.plan import Roadmap
 from models.settings import private_folder
 from models.store import Completion, Milestone
 from tasks.audit import as_utc, record_event
+from tasks.milestone_files import apply_all, read_milestone_rows, refusal
 
 OPERATOR = "operator"
 CLOCK_SKEW = timedelta(minutes=5)  # a clock a little ahead of the server's is no completion "in the future"
@@ -226,54 +227,27 @@ def parse_completions_csv(
     session: Session, text: str, *, source: str, roadmap: Roadmap
 ) -> list[tuple[int, CompletionRequest]]:
     """Rows of `organisation,item,occurrence,evidence,date,by[,doc_number,doc_date]`, each resolved to its
-    milestone; every bad line is named and the whole file refused."""
-    import csv
-    import io
-
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip() for h in reader.fieldnames or []]
-    missing = [c for c in COMPLETION_COLUMNS if c not in header]
-    unknown = [c for c in header if c not in COMPLETION_COLUMNS + COMPLETION_OPTIONAL]
-    if missing or unknown:
-        raise CompletionError(
-            f"{source}:1: header: expected {','.join(COMPLETION_COLUMNS)} (optional: "
-            f"{', '.join(COMPLETION_OPTIONAL)}), found {','.join(header) or 'nothing'}"
-        )
-    keys = {
-        (m.org_id, m.item_number, m.occurrence): m.id
-        for m in session.execute(select(Milestone).where(col(Milestone.roadmap_id) == roadmap.id)).scalars()
-    }
-    problems: list[str] = []
+    milestone; every bad line is named (tasks/milestone_files.py) and the whole file refused."""
+    rows, problems = read_milestone_rows(session, text, source=source, roadmap=roadmap, columns=COMPLETION_COLUMNS,
+                                         optional=COMPLETION_OPTIONAL)  # fmt: skip
     out: list[tuple[int, CompletionRequest]] = []
-    seen: dict[tuple[str, str, str], int] = {}
-    for line, raw in enumerate(reader, start=2):
-        row = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
-        key = (row["organisation"], row["item"], row["occurrence"])
-        first = seen.setdefault(key, line)
-        if first != line:
-            problems.append(f"{source}:{line}: duplicate row: the same milestone as line {first} (organisation "
-                            f"«{key[0]}», item «{key[1]}», occurrence «{key[2]}»)")  # fmt: skip
-            continue
-        milestone_id = keys.get(key)
-        if milestone_id is None:
-            problems.append(f"{source}:{line}: no milestone of {roadmap.id} for organisation «{key[0]}», "
-                            f"item «{key[1]}», occurrence «{key[2]}»")  # fmt: skip
-            continue
+    for row in rows:
+        cells, line = row.cells, row.line
         try:
-            day = date.fromisoformat(row["date"]) if row["date"] else None
-            doc_date = date.fromisoformat(row["doc_date"]) if row.get("doc_date") else None
+            day = date.fromisoformat(cells["date"]) if cells["date"] else None
+            doc_date = date.fromisoformat(cells["doc_date"]) if cells.get("doc_date") else None
         except ValueError as exc:
             problems.append(f"{source}:{line}: date: expected YYYY-MM-DD, found «{exc.args[0].split(': ')[-1]}»")
             continue
-        if not row["evidence"] or not row["by"]:
+        if not cells["evidence"] or not cells["by"]:
             problems.append(f"{source}:{line}: evidence and by are required")
             continue
         at = datetime(day.year, day.month, day.day, 12) if day else None
-        out.append((line, CompletionRequest(milestone_id, row["evidence"], row["by"], at,
-                                            row.get("doc_number") or None, doc_date)))  # fmt: skip
+        assert row.milestone.id is not None
+        out.append((line, CompletionRequest(row.milestone.id, cells["evidence"], cells["by"], at,
+                                            cells.get("doc_number") or None, doc_date)))  # fmt: skip
     if problems:
-        many = "problem" if len(problems) == 1 else "problems"
-        raise CompletionError("\n".join(problems + [f"{source}: {len(problems)} {many}; nothing was recorded"]))
+        raise CompletionError(refusal(source, problems, "recorded"))
     return out
 
 
@@ -288,8 +262,8 @@ def complete_many(
     version: int,
 ) -> int:
     """Complete every row in the caller's transaction; any refusal refuses the whole file, each line named."""
-    problems = []
-    for line, request in rows:
+
+    def one(request: CompletionRequest) -> None:
         milestone = session.get(Milestone, request.milestone_id)
         if request.at is not None and milestone is not None:
             # a row dated today stands for "done today": its noon may still be ahead of the clock
@@ -297,11 +271,6 @@ def complete_many(
             at = _local(request.at, milestone.timezone)
             if at > now and at.astimezone(zone).date() == now.astimezone(zone).date():
                 request = replace(request, at=now)
-        try:
-            with session.begin_nested():
-                complete(session, roadmap=roadmap, request=request, now=now, recorded_by=recorded_by, version=version)
-        except CompletionError as exc:
-            problems.append(f"{source}:{line}: {exc}")
-    if problems:
-        raise CompletionError("\n".join(problems + [f"{source}: {len(problems)} refused; nothing was recorded"]))
-    return len(rows)
+        complete(session, roadmap=roadmap, request=request, now=now, recorded_by=recorded_by, version=version)
+
+    return apply_all(session, rows, one, source=source, error=CompletionError, what="recorded")

@@ -14,13 +14,10 @@ replaces it (the plan wins). Who may schedule: as for completing (tasks/complete
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from models.deadline import DeadlineError, Period, parse_deadline
 from models.plan import Roadmap
@@ -29,6 +26,7 @@ from models.store import Milestone
 from tasks.audit import record_event
 from tasks.complete import CompletionError, check_allowed
 from tasks.expand import CYCLE_PREFIX
+from tasks.milestone_files import apply_all, read_milestone_rows, refusal
 
 SCHEDULE_COLUMNS = ("organisation", "item", "occurrence", "window")
 SCHEDULE_OPTIONAL = ("note",)
@@ -142,42 +140,20 @@ def parse_schedule_csv(
     """Rows of `organisation,item,occurrence,window[,note]`, each resolved to its milestone; every bad line is
     named (an unknown milestone, a duplicate of an earlier line, a window that cannot be read) and the whole
     file refused."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip() for h in reader.fieldnames or []]
-    missing = [c for c in SCHEDULE_COLUMNS if c not in header]
-    unknown = [c for c in header if c not in SCHEDULE_COLUMNS + SCHEDULE_OPTIONAL]
-    if missing or unknown:
-        raise ScheduleError(f"{source}:1: header: expected {','.join(SCHEDULE_COLUMNS)} (optional: "
-                            f"{', '.join(SCHEDULE_OPTIONAL)}), found {','.join(header) or 'nothing'}")  # fmt: skip
-    milestones = {
-        (m.org_id, m.item_number, m.occurrence): m
-        for m in session.execute(select(Milestone).where(col(Milestone.roadmap_id) == roadmap.id)).scalars()
-    }
-    problems: list[str] = []
+    rows, problems = read_milestone_rows(session, text, source=source, roadmap=roadmap, columns=SCHEDULE_COLUMNS,
+                                         optional=SCHEDULE_OPTIONAL)  # fmt: skip
     out: list[tuple[int, ScheduleRequest]] = []
-    seen: dict[tuple[str, str, str], int] = {}
-    for line, raw in enumerate(reader, start=2):
-        row = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
-        key = (row["organisation"], row["item"], row["occurrence"])
-        first = seen.setdefault(key, line)
-        if first != line:
-            problems.append(f"{source}:{line}: duplicate row: the same milestone as line {first} (organisation "
-                            f"«{key[0]}», item «{key[1]}», occurrence «{key[2]}»)")  # fmt: skip
-            continue
-        milestone = milestones.get(key)
-        if milestone is None or milestone.id is None:
-            problems.append(f"{source}:{line}: no milestone of {roadmap.id} for organisation «{key[0]}», "
-                            f"item «{key[1]}», occurrence «{key[2]}»")  # fmt: skip
-            continue
+    for row in rows:
         try:
-            read_window(row["window"], roadmap, milestone)
+            read_window(row.cells["window"], roadmap, row.milestone)
         except ScheduleError as exc:
-            problems.append(f"{source}:{line}: window: {str(exc).removeprefix('--window: ')}")
+            problems.append(f"{source}:{row.line}: window: {str(exc).removeprefix('--window: ')}")
             continue
-        out.append((line, ScheduleRequest(milestone.id, row["window"], by, row.get("note") or None)))
+        assert row.milestone.id is not None
+        out.append((row.line, ScheduleRequest(row.milestone.id, row.cells["window"], by,
+                                              row.cells.get("note") or None)))  # fmt: skip
     if problems:
-        many = "problem" if len(problems) == 1 else "problems"
-        raise ScheduleError("\n".join(problems + [f"{source}: {len(problems)} {many}; nothing was scheduled"]))
+        raise ScheduleError(refusal(source, problems, "scheduled"))
     return out
 
 
@@ -186,13 +162,8 @@ def schedule_many(
     recorded_by: str,
 ) -> int:  # fmt: skip
     """Schedule every row in the caller's transaction; any refusal refuses the whole file, each line named."""
-    problems = []
-    for line, request in rows:
-        try:
-            with session.begin_nested():
-                schedule(session, roadmap=roadmap, request=request, now=now, recorded_by=recorded_by)
-        except ScheduleError as exc:
-            problems.append(f"{source}:{line}: {exc}")
-    if problems:
-        raise ScheduleError("\n".join(problems + [f"{source}: {len(problems)} refused; nothing was scheduled"]))
-    return len(rows)
+
+    def one(request: ScheduleRequest) -> None:
+        schedule(session, roadmap=roadmap, request=request, now=now, recorded_by=recorded_by)
+
+    return apply_all(session, rows, one, source=source, error=ScheduleError, what="scheduled")

@@ -252,3 +252,13 @@ def test_status_and_audit_log_filters_that_name_nothing_are_refused_with_what_ex
         assert result.exit_code == 2, (args, result.output)
         assert result.stderr.startswith(message), (args, result.stderr)
     assert runner.invoke(app, ["status", "--party", "oo_curator", "--db", db_url]).exit_code == 0
+
+
+def test_a_bulk_file_in_another_encoding_is_refused_naming_the_line_not_a_traceback(store, db_url, tmp_path):
+    path = tmp_path / "done.csv"
+    path.write_bytes("organisation,item,occurrence,evidence,date,by\n"
+                     "sech-oo-01,1.2,,Приказ № 5,2020-05-20,oo_head\n".encode("cp1251"))  # fmt: skip
+    for command in (["complete"], ["schedule"]):
+        result = runner.invoke(app, [*command, "--csv", str(path), "--roadmap", "sechenovsky-2020", "--db", db_url])
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith(f"{path}:2: file: expected UTF-8 text, found byte 0x")
