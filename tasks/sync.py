@@ -42,6 +42,7 @@ from tasks.registry import LoadReport
 
 WAITING = "waiting-for-date"
 KIND_ORDER = ("ОО", "ДО", "СПО", "УО")
+ALLOW_EMPTY = ", or sync with --allow-empty to store the plan anyway"  # the refusal's last way out
 
 
 class SyncRefused(Exception):
@@ -162,7 +163,7 @@ def reach_problems(session: Session, roadmap: Roadmap, orgs: list[OrgRef]) -> li
         return [f"{roadmap.id}: the plan's territory «{territory}» matches no organisation of the registry, so "
                 f"{len(numbers)} per-organisation items ({shown}) would reach no one; {_nearest(session, roadmap)}; "
                 "correct the plan's territory or the registry (or give both the ОКТМО code), load the registry "
-                "with `roadmap orgs load FILE.csv`, or sync with --allow-empty to store the plan anyway"]  # fmt: skip
+                f"with `roadmap orgs load FILE.csv`{ALLOW_EMPTY}"]  # fmt: skip
     have = Counter(org.kind for org in orgs)
     has = ", ".join(f"{kind} {have[kind]}" for kind in sorted(have, key=_kind_order))
     out = []
@@ -170,8 +171,8 @@ def reach_problems(session: Session, roadmap: Roadmap, orgs: list[OrgRef]) -> li
         if not any(have[kind] for kind in kinds):
             wanted = "/".join(kinds)
             out.append(f"{roadmap.id}: item {number} is for each {wanted} of «{territory}», and the registry has no "
-                       f"active {wanted} there (it has {has}): load them with `roadmap orgs load FILE.csv`, or sync "
-                       "with --allow-empty to store the plan anyway")  # fmt: skip
+                       f"active {wanted} there (it has {has}): load them with `roadmap orgs load FILE.csv`"
+                       f"{ALLOW_EMPTY}")  # fmt: skip
     return out
 
 
@@ -254,7 +255,7 @@ def sync_plan(
     problems = reach_problems(session, roadmap, orgs)
     if problems and not allow_empty:
         raise SyncRefused("\n".join(problems))
-    report.warnings = problems
+    report.warnings = [problem.removesuffix(ALLOW_EMPTY) for problem in problems]
     planned = expand(roadmap, orgs)
     existing = {(r.item_number, r.org_id, r.occurrence): r for r in session.execute(
         select(*_MILESTONE_COLUMNS).where(col(Milestone.roadmap_id) == roadmap.id))}  # fmt: skip
