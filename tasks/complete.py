@@ -134,7 +134,7 @@ def complete(
     if milestone.status == "done":
         raise CompletionError(
             f"milestone {milestone.id} is already {_describe_done(milestone)}; "
-            f"to correct it: roadmap reopen {milestone.id} --reason «…»"
+            f"to correct it: roadmap reopen {milestone.id} --reason 'what was wrong'"
         )
     check_allowed(roadmap, milestone, request.by)
     done_at = _local(request.at or now, milestone.timezone)
