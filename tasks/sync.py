@@ -24,7 +24,7 @@ from sqlalchemy import insert, select, update
 from sqlmodel import Session, col
 
 from models.loader import PlanError, parse_plan
-from models.plan import Roadmap, number_key
+from models.plan import ORG_KINDS, Roadmap, number_key
 from models.plan_diff import PlanDiff, diff_plans
 from models.store import (
     DeadlineChange,
@@ -34,14 +34,12 @@ from models.store import (
     RoadmapRecord,
     RoadmapVersion,
 )
-from models.store import RoadmapRecord as _Record
 from models.territory import closest
 from tasks.audit import record_event
 from tasks.expand import CYCLE_PREFIX, OrgRef, PlannedMilestone, cycle_number, expand, in_territory
 from tasks.registry import LoadReport
 
 WAITING = "waiting-for-date"
-KIND_ORDER = ("ОО", "ДО", "СПО", "УО")
 ALLOW_EMPTY = ", or sync with --allow-empty to store the plan anyway"  # the refusal's last way out
 
 
@@ -177,7 +175,7 @@ def reach_problems(session: Session, roadmap: Roadmap, orgs: list[OrgRef]) -> li
 
 
 def _kind_order(kind: str) -> int:
-    return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
+    return ORG_KINDS.index(kind) if kind in ORG_KINDS else len(ORG_KINDS)
 
 
 def _nearest(session: Session, roadmap: Roadmap) -> str:
@@ -482,14 +480,12 @@ def fan_out_registry(
     changed = set(report.added) | set(report.updated)
     if not changed:
         return []
-    from models.loader import parse_plan
-
     stored = session.execute(
-        select(col(RoadmapVersion.yaml_text), col(RoadmapVersion.source_path), col(_Record.id))
-        .join(_Record, (col(_Record.id) == RoadmapVersion.roadmap_id) & (col(_Record.current_version)
-                                                                          == RoadmapVersion.version))
-        .where(col(_Record.active).is_(True))
-        .order_by(col(_Record.id))
+        select(col(RoadmapVersion.yaml_text), col(RoadmapVersion.source_path), col(RoadmapRecord.id))
+        .join(RoadmapRecord, (col(RoadmapRecord.id) == RoadmapVersion.roadmap_id)
+              & (col(RoadmapRecord.current_version) == RoadmapVersion.version))
+        .where(col(RoadmapRecord.active).is_(True))
+        .order_by(col(RoadmapRecord.id))
     ).all()  # fmt: skip
     if not stored:
         return []
