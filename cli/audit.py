@@ -13,6 +13,7 @@ import typer
 
 from cli.runner import actor
 from cli.store import DbOption, _engine, _fail, _parse_date
+from models.addresses import mask_contacts
 from models.db import session_scope
 from models.plan import Roadmap
 from models.settings import get_settings
@@ -23,11 +24,14 @@ from tasks.complete import (
     CompletionError,
     CompletionRequest,
     complete_many,
+    local_date,
     parse_completions_csv,
     store_file,
 )
 from tasks.complete import complete as complete_milestone
 from tasks.complete import reopen as reopen_milestone
+from tasks.registry import RegistryError, decode_csv
+from tasks.status import FilterError, check_filters
 from tasks.sweep import active_roadmaps
 
 audit_app = typer.Typer(help="The audit trail: verify the hash chain, show the history.", no_args_is_help=True)
@@ -39,6 +43,25 @@ def _plan(session, roadmap_id: str) -> tuple[Roadmap, int]:  # type: ignore[no-u
         raise _fail(f"error: no roadmap «{roadmap_id}» in the store (sync it first: roadmap sync PLAN)")
     record = session.get(RoadmapRecord, roadmap_id)
     return plans[0], record.current_version
+
+
+def bulk_file(csv_file: Path, roadmap: str | None) -> tuple[str, str]:
+    """The roadmap id and the text of a --csv file of milestone rows; a refusal (exit 2) for a missing --roadmap,
+    a missing or unreadable file, or one that is not UTF-8 (naming the line)."""
+    if roadmap is None:
+        raise _fail("--csv needs --roadmap ID (the roadmap whose milestones the rows name)")
+    try:
+        data = csv_file.read_bytes()
+    except FileNotFoundError:
+        raise _fail(f"{csv_file}: no such file") from None
+    except IsADirectoryError:
+        raise _fail(f"{csv_file}: is a folder; expected a CSV file") from None
+    except OSError as exc:
+        raise _fail(f"{csv_file}: cannot be read ({exc.strerror})") from None
+    try:
+        return roadmap, decode_csv(data, source=str(csv_file))
+    except RegistryError as exc:
+        raise _fail("\n".join(map(str, exc.issues))) from None
 
 
 def _parse_at(value: str | None) -> datetime | None:
@@ -81,14 +104,10 @@ def complete(
     who = by or get_settings().actor or OPERATOR
     try:
         if csv_file is not None:
-            if roadmap is None:
-                raise _fail("--csv needs --roadmap ID (the roadmap whose milestones the rows name)")
-            if not csv_file.is_file():
-                raise _fail(f"{csv_file}: no such file")
+            roadmap_id, text = bulk_file(csv_file, roadmap)
             with session_scope(engine) as session:
-                plan, version = _plan(session, roadmap)
-                rows = parse_completions_csv(session, csv_file.read_text(encoding="utf-8"), source=str(csv_file),
-                                             roadmap=plan)  # fmt: skip
+                plan, version = _plan(session, roadmap_id)
+                rows = parse_completions_csv(session, text, source=str(csv_file), roadmap=plan)
                 count = complete_many(session, roadmap=plan, rows=rows, source=str(csv_file), now=now,
                                       recorded_by=recorded_by, version=version)  # fmt: skip
             typer.echo(f"{csv_file}: {count} milestones recorded as done")
@@ -106,7 +125,7 @@ def complete(
             plan, version = _plan(session, row.roadmap_id)
             done = complete_milestone(session, roadmap=plan, request=request, now=now, recorded_by=recorded_by,
                                       stored=stored, version=version)  # fmt: skip
-            late = (done.done_at.date() - row.window_end).days if row.window_end else 0
+            late = (local_date(done.done_at, row.timezone) - row.window_end).days if row.window_end else 0
         suffix = f", late by {late} days" if late > 0 else ""
         typer.echo(f"milestone {milestone} ({row.roadmap_id} item {row.item_number}"
                    f"{' for ' + row.org_id if row.org_id else ''}) done by {who}{suffix}")  # fmt: skip
@@ -149,7 +168,7 @@ def verify(db: DbOption = None) -> None:
 
     Example: roadmap audit verify
     """
-    engine = _engine(db)
+    engine = _engine(db, readonly=True)
     with session_scope(engine, readonly=True) as session:
         report = verify_chain(session)
     engine.dispose()
@@ -168,15 +187,27 @@ def log(
     since: Annotated[str | None, typer.Option("--since", help="from this date")] = None,
     until: Annotated[str | None, typer.Option("--until", help="up to this date (inclusive)")] = None,
     format: Annotated[Literal["table", "json", "csv"], typer.Option("--format", help="table, json or csv")] = "table",
+    show_contacts: Annotated[
+        bool, typer.Option("--show-contacts", help="print e-mail addresses and URLs in full (masked by default)")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Show the history: who did what, when, to what, with the payload.
 
+    E-mail addresses and notification URLs in the payloads (whom a reminder went to) are masked
+    (s***@example.org, ntfy://host/***) unless the operator gives --show-contacts; the payload is
+    hashed as stored, so recomputing a hash from an export needs --show-contacts.
+
     Example: roadmap audit log --roadmap sechenovsky-2020 --format csv
     """
     start, end = _parse_date(since, "--since"), _parse_date(until, "--until")
-    engine = _engine(db)
+    engine = _engine(db, readonly=True)
     with session_scope(engine, readonly=True) as session:
+        try:
+            check_filters(session, roadmap=roadmap, org=org, milestone=milestone)
+        except FilterError as exc:
+            engine.dispose()
+            raise _fail(f"error: {exc}") from None
         events = audit_events(
             session, roadmap=roadmap, org=org, milestone=milestone,
             since=datetime.combine(start, datetime.min.time(), tzinfo=UTC) if start else None,
@@ -185,7 +216,7 @@ def log(
     engine.dispose()
     rows = [
         {"seq": e.seq, "at_utc": e.at_utc.isoformat(), "at_local": e.at_local, "actor": e.actor, "action": e.action,
-         "subject": e.subject, "payload": e.payload, "hash": e.hash}
+         "subject": e.subject, "payload": e.payload if show_contacts else mask_contacts(e.payload), "hash": e.hash}
         for e in events
     ]  # fmt: skip
     if format == "json":

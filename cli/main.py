@@ -1,7 +1,8 @@
 """The `roadmap` command: a thin face over the plan language (and later the store and the flows).
 
-Exit codes: 0 success; 1 an unexpected internal error; 2 bad input (an invalid plan, an unreadable
-deadline phrase, a wrong option), with a message naming the file, line and field.
+Exit codes: 0 success; 1 the audit chain is broken (audit verify), or an unexpected internal error; 2 a
+refusal: bad input (an invalid plan, an unreadable deadline phrase, a wrong option) with a message naming
+the file, line and field, or a request that would do nothing or cannot be done, with what exists instead.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
-from cli import audit, demo, render, serve, store, sweep
+from cli import audit, demo, render, schedule, serve, store, sweep
 from cli import importing as import_command
 from cli import web as web_command
 from cli.monitor import register as register_monitoring
@@ -33,8 +34,9 @@ app = typer.Typer(
         "Roadmap engine for the target model of mentorship (ЦМН): validate roadmap plans, read deadlines, "
         "sync plans into the store, show where every milestone stands.\n\n"
         "The store is ROADMAP_DB or --db (any SQLAlchemy URL), by default a SQLite file (see `roadmap info`).\n\n"
-        "Exit codes: 0 ok, 1 audit chain broken (roadmap audit verify), 2 invalid input or a refusal "
-        "(the message names file, line and field)."
+        "Exit codes: 0 ok; 1 audit chain broken (roadmap audit verify) or an internal error; 2 invalid input or "
+        "a refusal of a request that would do nothing or cannot be done (the message names the file, line and "
+        "field, or what exists instead)."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -181,6 +183,7 @@ serve.register(app)
 web_command.register(app)
 demo.register(app)
 audit.register(app)
+schedule.register(app)
 register_monitoring(app)
 import_command.register(app)
 app.add_typer(report_app, name="report")

@@ -96,7 +96,7 @@ def indicators_list(
 
     Example: roadmap indicators list --roadmap tomsk-2020-2024 --year 2021 --format csv
     """
-    engine = _engine(db)
+    engine = _engine(db, readonly=True)
     with session_scope(engine, readonly=True) as session:
         rows = list_values(session, roadmap=roadmap, year=year, include_superseded=all_)
     engine.dispose()
@@ -143,6 +143,7 @@ def monitor(
 
     if report_dir is not None and report_dir.exists() and not report_dir.is_dir():
         raise _fail(f"--report-dir: «{report_dir}» is a file, not a folder")
+    _engine(db).dispose()  # a store this user may not write is refused here, before Prefect starts
     try:
         result = run_flow(monitor_flow, roadmap=roadmap, year=year, db=url, actor=who, notify=not no_notify,
                           report_dir=str(report_dir) if report_dir else None)  # fmt: skip
@@ -179,7 +180,7 @@ def snapshots(
 
     Example: roadmap snapshots --roadmap tomsk-2020-2024 --year 2021
     """
-    engine = _engine(db)
+    engine = _engine(db, readonly=True)
     try:
         with session_scope(engine, readonly=True) as session:
             rows = list_snapshots(session, roadmap_id=roadmap, year=year)

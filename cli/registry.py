@@ -23,7 +23,6 @@ from sqlmodel import col
 from cli.runner import actor, store_url
 from models.addresses import mask_url
 from models.db import StoreError, open_store, session_scope
-from models.plan import ORG_KINDS
 from models.settings import SettingsError
 from models.store import Contact, Organisation
 from tasks.registry import (
@@ -33,11 +32,14 @@ from tasks.registry import (
     LoadReport,
     RegistryError,
     decode_csv,
+    kind_problem,
     load_orgs,
     load_parties,
     parse_orgs_csv,
     parse_parties_csv,
+    read_kind,
 )
+from tasks.sync import fan_out_registry
 
 EXIT_INVALID = 2
 
@@ -91,9 +93,9 @@ def _read(file: Path) -> tuple[str, str]:
         raise _refuse(file, exc) from None
 
 
-def _engine(db: str | None) -> Engine:
+def _engine(db: str | None, *, readonly: bool = False) -> Engine:
     try:
-        return open_store(store_url(db))
+        return open_store(store_url(db), readonly=readonly)
     except (SettingsError, StoreError) as exc:
         raise _fail(f"error: {exc}") from None
 
@@ -101,8 +103,13 @@ def _engine(db: str | None) -> Engine:
 def _load(
     file: Path, db: str | None, dry_run: bool, by: str | None,
     parse: Callable[..., Sequence[Any]], load: Callable[..., LoadReport],
+    after: Callable[..., list[str]] | None = None,
 ) -> None:  # fmt: skip
-    """Read, check and load one file in one transaction, then print what changed; refuse it whole on any problem."""
+    """Read, check and load one file in one transaction, then print what changed; refuse it whole on any problem.
+
+    `after(session, report, actor=, now=, dry_run=)` runs in the same transaction (the organisations' fan-out
+    to the roadmaps); in a dry run it sees the load written inside a savepoint that is then rolled back.
+    """
     text, digest = _read(file)
     try:
         rows = parse(text, source=str(file))
@@ -113,13 +120,23 @@ def _load(
     except SettingsError as exc:
         raise _fail(f"error: {exc}") from None
     engine = _engine(db)
+    now = datetime.now(UTC)
+    extra: list[str] = []
     try:
         with session_scope(engine) as session:
-            report = load(session, rows, actor=who, now=datetime.now(UTC), source=str(file), sha256=digest,
-                          dry_run=dry_run)  # fmt: skip
+            report = load(session, rows, actor=who, now=now, source=str(file), sha256=digest, dry_run=dry_run)
+            if after is not None and dry_run:
+                savepoint = session.begin_nested()
+                load(session, rows, actor=who, now=now, source=str(file), sha256=digest)  # what it would write
+                extra = after(session, report, actor=who, now=now, dry_run=True)
+                savepoint.rollback()
+            elif after is not None:
+                extra = after(session, report, actor=who, now=now, dry_run=False)
     finally:
         engine.dispose()
-    for line in report_lines(report):
+    for warning in report.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    for line in report_lines(report) + [f"  {line}" for line in extra]:
         typer.echo(line)
 
 
@@ -134,6 +151,7 @@ def report_lines(report: LoadReport) -> list[str]:
     else:
         head += f"nothing to change ({c['unchanged']} unchanged)"
     out = [head + (" — dry run, nothing written" if report.dry_run else "")]
+    out += [f"  {note}" for note in report.notes]
     verb = "would update" if report.dry_run else "updated"
     out += [f"  {verb} {key}: {', '.join(columns)}" for key, columns in sorted(report.updated.items())]
     if report.deactivated:
@@ -155,12 +173,15 @@ def orgs_load(
     """Load organisations from CSV: add new ids, update changed rows in place, leave the rest as they are.
 
     Header: id,name,kind,municipality,region,timezone,curator_email,head_email, optionally
-    curator_url,head_url,active (see roadmaps/registry/README.md). A file with any bad row is refused
-    whole: every problem is printed as FILE:LINE: COLUMN: MESSAGE and nothing is written (exit 2).
+    curator_url,head_url,active,oktmo (see roadmaps/registry/README.md). A file with any bad row is
+    refused whole: every problem is printed as FILE:LINE: COLUMN: MESSAGE and nothing is written (exit 2).
+    In the same transaction, every roadmap of the store whose territory an added or changed
+    organisation lies in (or left) is re-synced: new organisations get their milestones (audited as
+    roadmap.synced), and the command says so, and names organisations no roadmap covers.
 
     Example: roadmap orgs load roadmaps/registry/sechenovsky-orgs.csv
     """
-    _load(file, db, dry_run, by, parse_orgs_csv, load_orgs)
+    _load(file, db, dry_run, by, parse_orgs_csv, load_orgs, after=fan_out_registry)
 
 
 @parties_app.command("load")
@@ -231,8 +252,10 @@ def orgs_list(
 
     Example: roadmap orgs list --region "Томская область" --kind УО --format csv
     """
-    if kind is not None and kind not in ORG_KINDS:
-        raise _fail(f"--kind: expected one of {', '.join(ORG_KINDS)}, found «{kind}»")
+    if kind is not None:
+        if read_kind(kind) is None:
+            raise _fail(f"--kind: {kind_problem(kind)}")
+        kind = read_kind(kind)
     query = select(Organisation)
     for column, value in (("region", region), ("municipality", municipality), ("kind", kind)):
         if value is not None:
@@ -241,7 +264,7 @@ def orgs_list(
         query = query.where(col(Organisation.active).is_(True))
     order = (Organisation.region, Organisation.municipality, Organisation.kind, Organisation.id)
     columns = ORG_COLUMNS + ORG_OPTIONAL
-    engine = _engine(db)
+    engine = _engine(db, readonly=True)
     with session_scope(engine) as session:
         orgs = session.execute(query.order_by(*order)).scalars().all()
     engine.dispose()
@@ -270,7 +293,7 @@ def parties_list(
         query = query.where(col(Contact.roadmap_id) == roadmap)
     if party is not None:
         query = query.where(col(Contact.party) == party)
-    engine = _engine(db)
+    engine = _engine(db, readonly=True)
     with session_scope(engine) as session:
         contacts = session.execute(query).scalars().all()
     engine.dispose()

@@ -68,7 +68,7 @@ def audit(
     except ValueError as exc:
         raise _fail(str(exc)) from None
     day = _parse_date(as_of, "--as-of")
-    engine = _engine(db)
+    engine = _engine(db, readonly=True)
     try:
         with session_scope(engine, readonly=True) as session:
             when = day or roadmap_today(session, roadmap_id=roadmap, now=datetime.now(UTC))
@@ -118,7 +118,7 @@ def monitoring(
         fmt = format_for(output, format)
     except ValueError as exc:
         raise _fail(str(exc)) from None
-    engine = _engine(db)
+    engine = _engine(db, readonly=True)
     try:
         with session_scope(engine, readonly=True) as session:
             report = report_monitoring.build_monitoring_report(

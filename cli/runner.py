@@ -8,7 +8,7 @@ import signal
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from models.settings import SettingsError, get_settings
+from models.settings import SettingsError, get_settings, store_url_problem
 
 T = TypeVar("T")
 
@@ -58,11 +58,9 @@ def run_flow(flow_fn: Callable[..., T], **params: Any) -> T:
 def store_url(db: str | None) -> str:
     """The store to use: --db, else ROADMAP_DB, else the default SQLite file."""
     if db:
-        if "://" not in db:
-            raise SettingsError(
-                f"--db must be an SQLAlchemy URL such as sqlite:///roadmap.db or "
-                f"postgresql+psycopg://user:password@host/dbname, found «{db}»"
-            )
+        problem = store_url_problem(db)
+        if problem:
+            raise SettingsError(f"--db: {problem}")
         return db
     return get_settings().db_url
 

@@ -21,7 +21,16 @@ from models.loader import PlanError, load_plan
 from models.plan_diff import diff_plans
 from models.settings import SettingsError
 from models.store import STATUSES, Milestone, Organisation, RoadmapRecord
-from tasks.status import StatusFilter, StatusRow, local_dates, status_counts, status_rows
+from tasks.status import (
+    FilterError,
+    StatusFilter,
+    StatusRow,
+    check_filters,
+    local_dates,
+    status_counts,
+    status_rows,
+)
+from tasks.sync import SyncRefused
 
 EXIT_INVALID = 2
 DbOption = Annotated[
@@ -41,10 +50,11 @@ def _url(db: str | None) -> str:
         raise _fail(f"error: {exc}") from None
 
 
-def _engine(db: str | None):  # type: ignore[no-untyped-def]
+def _engine(db: str | None, *, readonly: bool = False):  # type: ignore[no-untyped-def]
+    """The store opened for a command; `readonly` for commands that only read (they work on a read-only store)."""
     url = _url(db)
     try:
-        return open_store(url)
+        return open_store(url, readonly=readonly)
     except StoreError as exc:
         raise _fail(f"error: {exc}") from None
 
@@ -56,11 +66,17 @@ def sync(
     note: Annotated[str | None, typer.Option("--note", help="why this version (the amendment's note)")] = None,
     by: Annotated[str | None, typer.Option("--by", help="who loads it (default ROADMAP_ACTOR or the OS user)")] = None,
     format: Annotated[Literal["text", "json"], typer.Option("--format", help="text or json")] = "text",
+    allow_empty: Annotated[
+        bool, typer.Option("--allow-empty", help="store the plan even if an item reaches no organisation (warns)")
+    ] = False,
 ) -> None:
     """Sync a plan into the store: store its version, fan its items out to organisations, migrate milestones.
 
     Running it twice on the same file changes nothing and says so. A changed plan is an amendment:
     open milestones are re-planned, done ones stay done, removed items' milestones are retired.
+    A per-organisation item that would reach no organisation of the registry (the territory matches
+    none, or has none of its kinds) refuses the sync (exit 2), naming the territory, the items and
+    the registry's closest names; --allow-empty stores it anyway with a warning on stderr.
     Runs the sync-roadmap Prefect flow once (ephemeral API).
 
     Example: roadmap sync roadmaps/sechenovsky-2020.yaml --note "приказ № 45 от 01.09.2020"
@@ -69,14 +85,19 @@ def sync(
         load_plan(plan)  # refuse a bad plan here, with its located errors, before starting Prefect
     except PlanError as exc:
         raise _fail(str(exc)) from None
+    url = _url(db)
+    if not dry_run:
+        _engine(db).dispose()  # a store this user may not write is refused here, before Prefect starts
     quiet_prefect()
     from flows.sync import sync_roadmap
 
-    url = _url(db)
     try:
-        result = run_flow(sync_roadmap, plan=str(plan), db=url, dry_run=dry_run, note=note, actor=actor(by))
-    except StoreError as exc:
-        raise _fail(f"error: {exc}") from None
+        result = run_flow(sync_roadmap, plan=str(plan), db=url, dry_run=dry_run, note=note, actor=actor(by),
+                          allow_empty=allow_empty)  # fmt: skip
+    except (StoreError, SyncRefused) as exc:
+        raise _fail("\n".join(f"error: {line}" for line in str(exc).splitlines())) from None
+    for warning in result["report"].warnings:
+        typer.echo(f"WARNING: {warning}", err=True)
     if format == "json":
         typer.echo(json.dumps(result["report"].as_json(), ensure_ascii=False, indent=2, default=str))
     else:
@@ -139,9 +160,14 @@ def status(
     Example: roadmap status --roadmap sechenovsky-2020 --overdue --as-of 2020-07-01
     """
     day = _parse_date(as_of, "--as-of")
-    engine = _engine(db)
+    engine = _engine(db, readonly=True)
     f = StatusFilter(roadmap=roadmap, org=org, party=party, overdue_only=overdue, include_all=all_)
     with session_scope(engine, readonly=True) as session:
+        try:
+            check_filters(session, roadmap=roadmap, org=org, party=party)
+        except FilterError as exc:
+            engine.dispose()
+            raise _fail(f"error: {exc}") from None
         when: date | dict[str, date] = day or local_dates(session, now=datetime.now(UTC))
         counts = status_counts(session, as_of=when, f=f)
         cap = (TABLE_LIMIT if format == "table" else 0) if limit is None else limit
@@ -235,7 +261,7 @@ def info(db: DbOption = None) -> None:
     Example: roadmap info
     """
     url = _url(db)
-    engine = _engine(db)
+    engine = _engine(db, readonly=True)
     from models.migrations import current_revision
 
     with session_scope(engine, readonly=True) as session:

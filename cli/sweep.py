@@ -14,6 +14,7 @@ from cli.store import DbOption, _engine, _fail, _parse_date, _url
 from models.addresses import is_email, mask_url
 from models.db import StoreError, session_scope
 from models.store import OutboxMessage
+from tasks.sweep import SweepScopeError, check_sweep_scope
 
 STATES = ("pending", "failed", "sent", "no-contact")
 EXIT_FAILED_SENDS = 1
@@ -47,12 +48,21 @@ def sweep(
     Reminders go out on working days of the Russian production calendar, by e-mail through
     ROADMAP_SMTP_URL or through each contact's apprise URL. A second sweep the same day sends nothing
     twice. When sends fail it exits 1 with a count; they stay queued in `roadmap outbox`, and the
-    dispatch deployment (or `roadmap outbox send`) retries them with backoff.
+    dispatch deployment (or `roadmap outbox send`) retries them with backoff. A --roadmap or
+    --timezone that names nothing in the store is refused (exit 2) with what the store holds.
 
     Example: roadmap sweep --as-of 2020-05-25 --dry-run
     """
     day = _parse_date(as_of, "--as-of")
     url = _url(db)
+    engine = _engine(db)
+    try:
+        with session_scope(engine, readonly=True) as session:
+            check_sweep_scope(session, roadmaps=roadmap, timezones=timezone)
+    except SweepScopeError as exc:
+        raise _fail(f"error: {exc}") from None
+    finally:
+        engine.dispose()
     quiet_prefect()
     from flows.sweep import sweep as sweep_flow
 
@@ -93,7 +103,7 @@ def outbox(
     """
     if ctx.invoked_subcommand is not None:
         return
-    engine = _engine(db)
+    engine = _engine(db, readonly=True)
     with session_scope(engine, readonly=True) as session:
         counts: dict[str, int] = dict(
             session.execute(select(col(OutboxMessage.state), func.count()).group_by(col(OutboxMessage.state)))

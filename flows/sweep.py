@@ -20,6 +20,7 @@ from tasks.prefect_tasks import (
     local_dates_task,
     publish_sweep_summary,
 )
+from tasks.sweep import check_sweep_scope
 
 
 def _run_name() -> str:
@@ -55,6 +56,9 @@ def sweep(
     now = now or datetime.now(UTC)
     smtp = smtp_url or settings.smtp_url
     try:
+        with session_scope(engine, readonly=True) as session:
+            # an unknown roadmap or zone fails the run; a zone without milestones is said in the summary
+            scope = check_sweep_scope(session, roadmaps=roadmaps, timezones=timezones, strict=False)
         if not dry_run:
             check_can_send_task(engine, smtp)
         plans = load_roadmaps(engine, roadmaps)
@@ -68,7 +72,7 @@ def sweep(
                         dry_run=dry_run, timezones=timezones,
                     )
                 )  # fmt: skip
-        lines = [line for report in decided for line in report.lines()]
+        lines = scope + [line for report in decided for line in report.lines()]
         if dry_run:
             digests = preview(dry_run_groups(engine, [r.rows for r in decided], now=now), now, as_of)
             return {"decided": decided, "digests": digests, "lines": lines}

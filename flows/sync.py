@@ -20,8 +20,13 @@ def sync_roadmap(
     note: str | None = None,
     actor: str | None = None,
     now: datetime | None = None,
+    allow_empty: bool = False,
 ) -> dict[str, Any]:
-    """Validate the plan, store its version and bring its milestones in line with it and the registry."""
+    """Validate the plan, store its version and bring its milestones in line with it and the registry.
+
+    Fails (tasks.sync.SyncRefused) when a per-organisation item would reach no organisation, unless
+    `allow_empty`, which stores the plan with the problems as the report's warnings.
+    """
     roadmap, text = load_plan_file(plan)
     settings = get_settings()
     engine = open_store(db or settings.db_url)
@@ -36,6 +41,7 @@ def sync_roadmap(
                 now=now or datetime.now(UTC),
                 note=note,
                 dry_run=dry_run,
+                allow_empty=allow_empty,
             )
     finally:
         engine.dispose()

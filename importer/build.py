@@ -19,6 +19,7 @@ from importer.header import OrderHeader, level_of, period_in, read_order, territ
 from importer.parties import PartyBook, defined_abbreviations, nominative_phrase, translit
 from importer.readers import read_document
 from importer.rows import LogicalRow, logical_rows
+from models.ru import format_window
 from models.deadline import Deadline, DeadlineError, Period, parse_deadline
 from models.plan import ORG_KINDS, number_key
 
@@ -257,7 +258,19 @@ class Builder:
             uncertain.add("deadline")
             return {"text": text, "kind": "unparsed"}, None
         self.counts.deadlines_parsed += 1
+        if self.period is not None and not self._inside_period(parsed):
+            review.append(
+                f"deadline «{text}» ({format_window(parsed.start, parsed.end)}) lies outside the plan's period "
+                f"({format_window(self.period.start, self.period.end)}): check the document (a typo of the year?) "
+                "or say why in outside_period"
+            )
+            uncertain.add("deadline")
         return text, parsed
+
+    def _inside_period(self, parsed: Deadline) -> bool:
+        assert self.period is not None
+        bounds = [d for w in parsed.windows for d in (w.start, w.end)] + [parsed.start, parsed.end]
+        return all(d is None or self.period.start <= d <= self.period.end for d in bounds)
 
     # -- roadmap tables -----------------------------------------------------------------------
     def _table_sections(self, table: Table, header: int, offset: int) -> list[dict[str, Any]]:
@@ -373,6 +386,9 @@ class Builder:
             "result": row.get("result") or None,
             "review": review,
         }
+        if parsed is not None and self.period is not None and not self._inside_period(parsed):
+            # a draft validates: the reason is the importer's, for the operator to confirm or correct
+            item["outside_period"] = "в документе срок за пределами периода плана (проверить при импорте)"
         targets_text = row.get("targets")
         if targets_text:
             targets = {int(y): _num(v) for y, v, _ in _TARGET.findall(targets_text)}

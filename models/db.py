@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -11,29 +13,79 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
 import models.store  # noqa: F401  (registers the tables on SQLModel.metadata)
+from models.settings import private_folder
 
 
 class StoreError(Exception):
     """The store cannot be opened or is not at the expected schema; the message says what to do."""
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite files get their folder, foreign keys, WAL and immediate write locks."""
+READ_ONLY_COMMANDS = (
+    "info, status, outbox, audit log, audit verify, orgs list, parties list, indicators list, snapshots, report"
+)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite store URL (None for another database or an in-memory one)."""
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        database = parsed.database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid {os.geteuid()}"
+
+
+def make_engine(url: str, *, readonly: bool = False) -> Engine:
+    """An engine for `url`; SQLite files get their folder, foreign keys, WAL and immediate write locks.
+
+    `readonly=True` opens an existing SQLite file read-only (mode=ro, so nothing is ever written, not even
+    a journal; `immutable` when its folder cannot hold the WAL index either). A missing folder is made
+    private to the user (0700).
+    """
+    path = sqlite_path(url)
+    if path is not None and readonly:
+        engine = create_engine("sqlite://", creator=_read_only_connector(path), poolclass=NullPool)
+        _sqlite_setup(engine, readonly=True)
+        return engine
+    if path is not None:
+        private_folder(path.parent)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        _sqlite_setup(engine)
+        return engine
+    if make_url(url).get_backend_name() == "sqlite":  # in memory
+        engine = create_engine(url, connect_args={"check_same_thread": False})
         _sqlite_setup(engine)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
-def _sqlite_setup(engine: Engine) -> None:
+def _read_only_connector(path: Path) -> Any:
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+
+    def connect() -> sqlite3.Connection:
+        connection = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False)
+        try:
+            connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError:
+            # a WAL store in a folder where the WAL index cannot be made: read the file as it is (nobody can
+            # write it from here either)
+            connection.close()
+            connection = sqlite3.connect(f"{uri}&immutable=1", uri=True, timeout=30, check_same_thread=False)
+        return connection
+
+    return connect
+
+
+def _sqlite_setup(engine: Engine, *, readonly: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # let SQLAlchemy emit BEGIN itself (below), so a writer takes the lock at the start of its
@@ -42,6 +94,9 @@ def _sqlite_setup(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        if readonly:
+            cursor.close()
+            return
         # switching a new file to WAL needs a moment of exclusive access, which a second process
         # opening the same new store can hold; the setting persists, so retrying briefly is enough
         for attempt in range(50):
@@ -57,8 +112,8 @@ def _sqlite_setup(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # readers begin deferred, so a long status listing never holds up a writer
-        readonly = connection.get_execution_options().get("readonly", False)
-        connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+        reading = readonly or connection.get_execution_options().get("readonly", False)
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 @contextmanager
@@ -82,14 +137,48 @@ def describe(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def open_store(url: str) -> Engine:
+def open_store(url: str, *, readonly: bool = False) -> Engine:
     """Open the store at `url`, creating it or upgrading its schema in place (all or nothing) as needed.
 
-    Raises StoreError, saying what to do, when the store cannot be reached or upgraded, or when it is
-    at a schema revision newer than this program knows.
-    """
-    from models.migrations import upgrade_to_head  # imports this module: import it late
+    `readonly=True` is for commands that only read: an existing SQLite store at the current schema is
+    opened read-only, so they work on a file or folder the user may not write. A store that needs an
+    upgrade (or does not exist yet) is opened as usual when it can be written.
 
+    Raises StoreError, saying what to do, when the store cannot be reached or upgraded, when it is at a
+    schema revision newer than this program knows, and when a command that writes meets a SQLite store
+    the user may not write.
+    """
+    from models.migrations import head_revision, upgrade_to_head  # imports this module: import it late
+
+    path = sqlite_path(url)
+    if readonly and path is not None and path.is_file():
+        engine = make_engine(url, readonly=True)
+        try:
+            revision = store_revision(engine)
+        except Exception as exc:
+            engine.dispose()
+            raise StoreError(f"cannot read the store at {describe(url)}: {_reason(exc)}") from exc
+        if revision == head_revision():
+            return engine
+        engine.dispose()
+        if not _writable(path):
+            raise StoreError(
+                f"the store at {describe(url)} is at schema revision {revision}, not this program's "
+                f"{head_revision()}, and {_user()} may not write it to upgrade it: run a command that writes "
+                "once with write access, or use the program version that made it"
+            )
+    if path is not None and not readonly:
+        problem = _write_problem(path)
+        if problem:
+            raise StoreError(f"the store at {describe(url)} {problem}: this command changes the store and needs "
+                             f"write access (commands that only read it work: {READ_ONLY_COMMANDS})")  # fmt: skip
+    new_file = path is not None and not path.exists()
+    if path is not None and new_file:
+        # made empty (an empty file is an empty SQLite database) and private before anything is written in it;
+        # SQLite gives its -wal and -shm files the same permissions
+        private_folder(path.parent)
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        path.chmod(0o600)
     engine = make_engine(url)
     try:
         upgrade_to_head(engine)
@@ -98,8 +187,32 @@ def open_store(url: str) -> Engine:
         raise
     except Exception as exc:  # a connection or permission problem is the user's to fix: say which
         engine.dispose()
-        raise StoreError(f"cannot open the store at {describe(url)}: {exc}") from exc
+        raise StoreError(f"cannot open the store at {describe(url)}: {_reason(exc)}") from exc
     return engine
+
+
+def _writable(path: Path) -> bool:
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _write_problem(path: Path) -> str | None:
+    """Why the user may not write the SQLite store at `path` (its file, or the folder its journal goes in)."""
+    if path.exists():
+        if not os.access(path, os.W_OK):
+            return f"is read-only for {_user()} (the file {path})"
+        if not os.access(path.parent, os.W_OK):
+            return f"is read-only for {_user()} (its folder {path.parent}, where SQLite keeps its journal)"
+        return None
+    folder = next((p for p in (path.parent, *path.parent.parents) if p.exists()), None)
+    if folder is not None and not os.access(folder, os.W_OK):
+        return f"does not exist and cannot be made by {_user()} (the folder {folder} is read-only)"
+    return None
+
+
+def _reason(exc: Exception) -> str:
+    """A database error without SQLAlchemy's link to its documentation."""
+    original = getattr(exc, "orig", None)
+    return str(original) if original is not None else str(exc).split("\n(Background on this error")[0]
 
 
 def store_revision(engine: Engine) -> str | None:

@@ -17,11 +17,13 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from models import plan as plan_models
 from models.deadline import Period
 from models.plan import Item, Roadmap
+from models.ru import format_window
 
 PLAN_SUFFIXES = (".yaml", ".yml")
 
@@ -49,8 +51,26 @@ class PlanError(Exception):
         super().__init__("\n".join(str(issue) for issue in issues))
 
 
+class _Constructor(RoundTripConstructor):
+    """Reads a timestamp that no calendar has (2020-01-32, 25:61:00) as its text instead of failing.
+
+    The YAML library raises a bare ValueError for such a scalar, with no line; as text it reaches the
+    plan's validation, which names the field, its line and what was expected.
+    """
+
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node, values)
+        except (ValueError, OverflowError):
+            return self.construct_scalar(node)
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
+
+
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
+    yaml.Constructor = _Constructor
     yaml.allow_duplicate_keys = False
     return yaml
 
@@ -99,6 +119,9 @@ def _path(loc: Iterable[Any], data: Any) -> tuple[tuple[Any, ...], str]:
     kept: list[Any] = []
     node = data
     for key in loc:
+        if isinstance(node, dict) and isinstance(key, str) and key not in node:
+            # a mapping key that failed validation (a target's year) comes back as text: find the real key
+            key = next((k for k in node if str(k) == key), key)
         if isinstance(node, dict) and key in node:
             kept.append(key)
             node = node[key]
@@ -128,7 +151,9 @@ def _describe(value: Any) -> str:
     if value is None:
         return "nothing (null)"
     text = str(value)
-    return f"«{text[:60]}{'…' if len(text) > 60 else ''}» ({type(value).__name__})"
+    kind = type(value).__name__
+    kind = kind.removeprefix("Scalar").lower() if kind.startswith("Scalar") else kind  # ruamel's ScalarFloat
+    return f"«{text[:60]}{'…' if len(text) > 60 else ''}» ({kind})"
 
 
 def _message(error: ErrorDetails, model_fields: list[str] | None) -> str:
@@ -143,7 +168,9 @@ def _message(error: ErrorDetails, model_fields: list[str] | None) -> str:
         text = text[len("Value error, ") :]
     if kind in {"string_type", "int_type", "int_parsing", "float_type", "float_parsing", "date_type",
                 "date_from_datetime_parsing", "date_parsing", "bool_type", "list_type", "dict_type",
-                "model_type", "literal_error", "string_pattern_mismatch", "too_short"}:  # fmt: skip
+                "model_type", "literal_error", "string_pattern_mismatch", "too_short", "greater_than_equal",
+                "less_than_equal", "greater_than", "less_than", "finite_number", "int_from_float",
+                "datetime_from_date_parsing", "date_from_datetime_inexact"}:  # fmt: skip
         text = f"{text[0].lower()}{text[1:]}; found {_describe(error.get('input'))}"
     return text
 
@@ -257,10 +284,27 @@ def check_references(roadmap: Roadmap) -> list[tuple[tuple[Any, ...], str]]:
     operator = roadmap.reminders.operator
     if operator is not None and operator not in parties:
         problems.append((("reminders", "operator"), f"unknown party «{operator}»; known parties: {', '.join(parties)}"))
+    for path, _, item in roadmap.walk_items():
+        problem = _outside_period(roadmap, item)
+        if problem:
+            problems.append(((*path, "deadline"), problem))
     for i, stage in enumerate(roadmap.stages):
         if stage.start < roadmap.period.start or stage.end > roadmap.period.end:
             problems.append(((("stages", i, "start")), "stage lies outside the roadmap period"))
     return problems
+
+
+def _outside_period(roadmap: Roadmap, item: Item) -> str | None:
+    """A deadline with a date outside the roadmap's period, unless the item says why (`outside_period`)."""
+    deadline, period = item.deadline, roadmap.period
+    bounds = [d for w in deadline.windows for d in (w.start, w.end)] + [deadline.start, deadline.end]
+    if item.outside_period or all(d is None or period.start <= d <= period.end for d in bounds):
+        return None
+    return (
+        f"the deadline ({format_window(deadline.start, deadline.end)}) lies outside the roadmap's period "
+        f"({format_window(period.start, period.end)}): correct it, or say why in 'outside_period' "
+        "(for example, as the source explains it)"
+    )
 
 
 def _check_responsible(

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from models.deadline import DEFAULT_REVIEW_MONTHS, Deadline, DeadlineError, Period, parse_deadline
+from models.territory import oktmo_digits
 
 OrgKind = Literal["ОО", "ДО", "СПО", "УО"]
 ORG_KINDS: tuple[str, ...] = ("ОО", "ДО", "СПО", "УО")
@@ -23,6 +24,14 @@ PartyKind = Literal["official", "role", "body", "organisation"]
 RoleName = Literal["curator", "head", "coordinator", "operator", "other"]
 
 ID_PATTERN = r"^[a-z][a-z0-9_\-]*$"
+
+# Every number a plan holds (a target, a tolerance, a scale bound) is a finite amount from 0 up to a
+# bound no count of people or organisations reaches; a year of a target lies in a plausible span;
+# reminder intervals are at most a year. Anything else is a typo, refused where it is written.
+MAX_AMOUNT = 1_000_000_000
+PlanNumber = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
+TargetYear = Annotated[int, Field(ge=1990, le=2100)]
+Days = Annotated[int, Field(ge=0, le=366)]
 NUMBER_PATTERN = r"^[0-9IVXА-Яа-я][0-9A-Za-zА-Яа-я.\-]*$"
 
 
@@ -46,9 +55,25 @@ class Order(_Strict):
 
 
 class Territory(_Strict):
+    """Where the roadmap applies; the registry's organisations match it by name (official spellings of one
+    place are one place, see models/territory.py) or, when both give one, by ОКТМО code."""
+
     region: str
     municipality: str | None = None
     organisation: str | None = None
+    oktmo: str | None = Field(
+        default=None, description="ОКТМО code of the territory (8 digits, e.g. 22649000); decides over the names"
+    )
+
+    @field_validator("oktmo", mode="before")
+    @classmethod
+    def _oktmo(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        digits = oktmo_digits(str(value))
+        if digits is None:
+            raise ValueError(f"expected an ОКТМО code of 8 or 11 digits, e.g. 22649000, found «{value}»")
+        return digits
 
 
 class PlanPeriod(_Strict):
@@ -170,21 +195,21 @@ DEADLINE_INPUT = str | DeadlineWording | Deadline | None
 class ItemReminders(_Strict):
     """Reminder thresholds of one item, overriding the roadmap's."""
 
-    before_days: list[int] = Field(min_length=1, description="days before the window ends")
+    before_days: list[Days] = Field(min_length=1, description="days before the window ends")
 
 
 class ReminderPolicy(_Strict):
     """When reminders go out (working days only; a threshold on a day off moves to the working day before)."""
 
-    before_days: list[int] = Field(default=[14, 7, 3, 1], min_length=1, description="days before the window ends")
-    check_in_before_days: list[int] = Field(
+    before_days: list[Days] = Field(default=[14, 7, 3, 1], min_length=1, description="days before the window ends")
+    check_in_before_days: list[Days] = Field(
         default=[7], min_length=1, description="continuous items: days before each check-in is due"
     )
-    overdue_every_days: int = Field(default=7, ge=1, description="repeat while overdue, every N days")
+    overdue_every_days: int = Field(default=7, ge=1, le=366, description="repeat while overdue, every N days")
     escalate_after_days: int = Field(
-        default=7, ge=1, description="days overdue before each step up the escalation chain"
+        default=7, ge=1, le=366, description="days overdue before each step up the escalation chain"
     )
-    waiting_every_days: int = Field(default=30, ge=1, description="remind to set a date every N days")
+    waiting_every_days: int = Field(default=30, ge=1, le=366, description="remind to set a date every N days")
     operator: str | None = Field(
         default=None, description="party id told about unassigned items and at the top of every escalation"
     )
@@ -212,10 +237,13 @@ class Item(_Strict):
     result: str | None = Field(description="expected result / kind of document; null where the source gives none")
     scope: Scope = "roadmap"
     depends_on: list[str] = Field(default_factory=list)
-    targets: dict[int, float] | None = Field(default=None, description="target count or share per year")
+    targets: dict[TargetYear, PlanNumber] | None = Field(default=None, description="target count or share per year")
     targets_text: str | None = Field(default=None, description="the targets as the source words them")
     target_unit: str | None = None
     reminders: ItemReminders | None = None
+    outside_period: str | None = Field(
+        default=None, description="why the deadline lies outside the roadmap's period (else that is an error)"
+    )
     notes: list[str] = Field(default_factory=list)
     review: list[str] = Field(
         default_factory=list, description="what an importer was unsure of: to check against the source, then delete"
@@ -225,6 +253,15 @@ class Item(_Strict):
     @classmethod
     def _deadline(cls, value: Any, info: ValidationInfo) -> Deadline:
         return _coerce_deadline(value, (info.context or {}).get("period"))
+
+    @model_validator(mode="after")
+    def _share_targets(self) -> Item:
+        if self.target_unit == "%" and self.targets:
+            over = {year: value for year, value in self.targets.items() if value > 100}
+            if over:
+                found = ", ".join(f"{year}: {value:g}" for year, value in over.items())
+                raise ValueError(f"a share (target_unit %) is at most 100, found {found}")
+        return self
 
     @property
     def unassigned(self) -> bool:
@@ -272,8 +309,12 @@ class Cycle(_Strict):
 
 
 class Tolerance(_Strict):
-    points: float | None = Field(default=None, ge=0, description="allowed deviation in percentage points")
-    percent: float | None = Field(default=None, ge=0, description="allowed deviation relative to the target, %")
+    points: float | None = Field(
+        default=None, ge=0, le=100, allow_inf_nan=False, description="allowed deviation in percentage points"
+    )
+    percent: float | None = Field(
+        default=None, ge=0, le=100, allow_inf_nan=False, description="allowed deviation relative to the target, %"
+    )
     text: str | None = None
 
 
@@ -288,18 +329,27 @@ class Indicator(_Strict):
     denominator: str | None = None
     unit: str = "%"
     method: str | None = Field(default=None, description="how it is measured, e.g. 'опросный'")
-    targets: dict[int, float] = Field(min_length=1)
+    targets: dict[TargetYear, PlanNumber] = Field(min_length=1)
     tolerance: Tolerance | None = None
     notes: list[str] = Field(default_factory=list)
     review: list[str] = Field(
         default_factory=list, description="what an importer was unsure of: to check against the source, then delete"
     )
 
+    @model_validator(mode="after")
+    def _shares(self) -> Indicator:
+        if self.unit == "%":
+            over = {year: value for year, value in self.targets.items() if value > 100}
+            if over:
+                found = ", ".join(f"{year}: {value:g}" for year, value in over.items())
+                raise ValueError(f"a share (unit %) is at most 100, found {found}")
+        return self
+
 
 class ScaleLevel(_Strict):
     label: str
-    min: float | None = None
-    max: float | None = None
+    min: PlanNumber | None = None
+    max: PlanNumber | None = None
 
 
 class Scale(_Strict):

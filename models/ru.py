@@ -56,3 +56,23 @@ def ru_number(value: float, digits: int = 2) -> str:
     """12,5 · 20 · 0,33: rounded, trailing zeros dropped, a decimal comma."""
     text = f"{round(value, digits):.{digits}f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text.replace(".", ",")
+
+
+def format_occurrence(occurrence: str) -> str:
+    """A milestone's occurrence as officials read it: «2021 г.», «январь 2020 г.», «2020/2021 учебный год»,
+    «2020/2021 учебный год, сентябрь 2020 г.»; anything else as it is."""
+    parts = occurrence.split()
+    if not parts:
+        return ""
+    return ", ".join(_occurrence_part(part) for part in parts)
+
+
+def _occurrence_part(part: str) -> str:
+    if len(part) == 4 and part.isdigit():
+        return f"{part} г."
+    if len(part) == 7 and part[4] == "-" and part[:4].isdigit() and part[5:].isdigit() and 1 <= int(part[5:]) <= 12:
+        return f"{MONTHS_NOMINATIVE[int(part[5:]) - 1]} {part[:4]} г."
+    first, slash, second = part.partition("/")
+    if slash and first.isdigit() and second.isdigit() and int(second) == int(first) + 1:
+        return f"{part} учебный год"
+    return part

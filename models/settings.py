@@ -11,6 +11,8 @@ from pathlib import Path
 from platformdirs import user_data_dir
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 APP_NAME = "roadmap-engine"
 
@@ -19,8 +21,45 @@ def default_data_dir() -> Path:
     return Path(user_data_dir(APP_NAME, appauthor=False))
 
 
+def private_folder(folder: Path) -> Path:
+    """Make `folder` (the data folder, or one in it) if missing, readable by the user alone (0700), as every
+    missing folder above it: the store in it holds contacts and notification URLs, its files the evidence.
+    A folder that exists is left as it is."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    for made in reversed(missing):
+        made.mkdir(mode=0o700, exist_ok=True)
+        made.chmod(0o700)  # mkdir's mode passes through the umask
+    return folder
+
+
 class SettingsError(Exception):
     """A ROADMAP_* variable with a value that cannot be used; the message names it and the fix."""
+
+
+# The store's migrations and queries are written and tested for these two; the drivers come with the project.
+STORE_BACKENDS = {"sqlite": ("pysqlite",), "postgresql": ("psycopg",)}
+STORE_URL_FORMS = "SQLite (sqlite:///path/to/roadmap.db) or PostgreSQL (postgresql+psycopg://user:password@host/dbname)"
+
+
+def store_url_problem(url: str) -> str | None:
+    """Why `url` cannot be the store (an unsupported database or driver, not a URL), or None when it can.
+
+    The message shows the URL with its password hidden.
+    """
+    if "://" not in url:
+        return (
+            "expected an SQLAlchemy URL such as sqlite:///roadmap.db or "
+            f"postgresql+psycopg://user:password@host/dbname, found «{url}»"
+        )
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return f"the store must be {STORE_URL_FORMS}, found «{url.split('://', 1)[0]}://…», which is not a URL"
+    shown = parsed.render_as_string(hide_password=True)
+    drivers = STORE_BACKENDS.get(parsed.get_backend_name())
+    if drivers is None or parsed.get_driver_name() not in drivers:
+        return f"the store must be {STORE_URL_FORMS}, found «{shown}»"
+    return None
 
 
 class Settings(BaseSettings):
@@ -49,11 +88,9 @@ class Settings(BaseSettings):
     @field_validator("db")
     @classmethod
     def _db_url(cls, value: str) -> str:
-        if value and "://" not in value:
-            raise ValueError(
-                f"ROADMAP_DB must be an SQLAlchemy URL such as sqlite:///path/to/roadmap.db or "
-                f"postgresql+psycopg://user:password@host/dbname, found «{value}»"
-            )
+        problem = store_url_problem(value) if value else None
+        if problem:
+            raise ValueError(f"ROADMAP_DB: {problem}")
         return value
 
     @property

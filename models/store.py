@@ -95,6 +95,7 @@ class Organisation(SQLModel, table=True):
     head_url: str | None = Field(default=None, sa_column=Column(Text))
     active: bool = True
     updated_at: datetime
+    oktmo: str | None = Field(default=None, max_length=11, description="ОКТМО code: decides the territory")
 
 
 class Contact(SQLModel, table=True):
@@ -142,6 +143,10 @@ class Milestone(SQLModel, table=True):
     done_version: int | None = None
     retired_version: int | None = None
     retired_reason: str | None = Field(default=None, sa_column=Column(Text))
+    # a window given to a milestone that waited for a date (`roadmap schedule`): a re-sync keeps it
+    scheduled_at: datetime | None = None
+    scheduled_by: str | None = Field(default=None, max_length=200)
+    schedule_text: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class DeadlineChange(SQLModel, table=True):

@@ -2,18 +2,49 @@
 through its apprise URL (Telegram, Mattermost, ntfy, webhooks, …).
 
 Secrets in URLs may be written as ${NAME} and are filled from the environment at send time, so they
-are never stored; every URL that is printed or stored in an error goes through `mask_url`.
+are never stored; every URL that is printed or stored in an error goes through `mask_url`, and so does
+every URL in apprise's own log lines (`UrlMaskingFilter` on the "apprise" logger, installed when this
+module is imported), which otherwise reach stderr and a Prefect worker's logs with the token or topic.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from models.addresses import is_email, mask_url
+from models.addresses import URL_IN_TEXT, is_email, mask_url
 from notifications.errors import SendError, expand_secrets
 from notifications.smtp import SmtpNotifier
+
+# apprise logs what it posts at DEBUG: the body of an ntfy message carries its topic (the secret)
+_POSTED = re.compile(r"\b(Payload|Headers|Params|Data)\s*:.*", re.DOTALL)
+
+
+class UrlMaskingFilter(logging.Filter):
+    """Rewrites a log record so that no URL in it shows more than `mask_url` does, nor a posted payload."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a record whose arguments do not fit its format: leave it alone
+            return True
+        masked = _POSTED.sub(r"\1: (hidden)", URL_IN_TEXT.sub(lambda m: mask_url(m.group(0)), message))
+        if masked != message:
+            record.msg, record.args = masked, ()
+        return True
+
+
+def mask_apprise_logging() -> None:
+    """Install the filter on apprise's logger, once (apprise logs every URL it loads or fails to reach)."""
+    logger = logging.getLogger("apprise")
+    if not any(isinstance(f, UrlMaskingFilter) for f in logger.filters):
+        logger.addFilter(UrlMaskingFilter())
+
+
+mask_apprise_logging()
 
 __all__ = ["AppriseNotifier", "Notifier", "RecordingNotifier", "RoutingNotifier", "SendError", "make_notifier"]
 

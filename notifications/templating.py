@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from models.ru import format_date
+from models.ru import format_date, format_occurrence
 
 
 def make_environment(*, empty_date: str = "—") -> Environment:
-    """A fresh environment over notifications/templates with the shared settings and the `ru_date` filter.
+    """A fresh environment over notifications/templates with the shared settings and the `ru_date` and
+    `ru_occurrence` filters.
 
     Undefined names are errors; HTML templates (named *.html.j2) are escaped, because names, titles
     and evidence come from files. Callers add their own filters and globals.
@@ -22,4 +23,5 @@ def make_environment(*, empty_date: str = "—") -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["ru_date"] = lambda d: format_date(d) if d else empty_date
+    env.filters["ru_occurrence"] = format_occurrence
     return env

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,10 +20,13 @@ from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from models.plan import Roadmap
+from models.settings import private_folder
 from models.store import Completion, Milestone
-from tasks.audit import record_event
+from tasks.audit import as_utc, record_event
+from tasks.milestone_files import apply_all, read_milestone_rows, refusal
 
 OPERATOR = "operator"
+CLOCK_SKEW = timedelta(minutes=5)  # a clock a little ahead of the server's is no completion "in the future"
 
 
 class CompletionError(Exception):
@@ -59,7 +62,8 @@ def store_file(path: Path, files_dir: Path) -> StoredFile:
     sha = digest.hexdigest()
     target = files_dir / sha[:2] / sha
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(files_dir)
+        private_folder(target.parent)
         partial = target.with_suffix(".part")
         shutil.copyfile(path, partial)
         partial.replace(target)  # atomic: a crash never leaves a half-copied file under the hash
@@ -78,7 +82,8 @@ def allowed_parties(roadmap: Roadmap, responsible: list[str]) -> list[str]:
     return out
 
 
-def _check(roadmap: Roadmap, milestone: Milestone, by: str) -> None:
+def check_allowed(roadmap: Roadmap, milestone: Milestone, by: str, *, verb: str = "complete") -> None:
+    """Refuse (CompletionError) a party that is neither responsible, above one in the chain, nor the operator."""
     allowed = allowed_parties(roadmap, list(milestone.responsible))
     if by == OPERATOR or by == roadmap.reminders.operator or by in allowed:
         return
@@ -86,7 +91,7 @@ def _check(roadmap: Roadmap, milestone: Milestone, by: str) -> None:
     above = [p for p in allowed if p not in milestone.responsible]
     others = f", the parties above them ({', '.join(above)})" if above else ""
     raise CompletionError(
-        f"{by} may not complete milestone {milestone.id} ({milestone.roadmap_id} item {milestone.item_number}): "
+        f"{by} may not {verb} milestone {milestone.id} ({milestone.roadmap_id} item {milestone.item_number}): "
         f"it is for {who}{others} or the operator"
     )
 
@@ -95,8 +100,13 @@ def _local(at: datetime, zone: str) -> datetime:
     return at.replace(tzinfo=ZoneInfo(zone)) if at.tzinfo is None else at
 
 
+def local_date(moment: datetime, zone: str) -> date:
+    """The calendar date of a stored moment in a time zone (stored times are UTC; naive ones are taken as UTC)."""
+    return as_utc(moment).astimezone(ZoneInfo(zone)).date()
+
+
 def _describe_done(milestone: Milestone) -> str:
-    when = milestone.done_at.date().isoformat() if milestone.done_at else "?"
+    when = local_date(milestone.done_at, milestone.timezone).isoformat() if milestone.done_at else "?"
     return f"done on {when} by {milestone.done_by}: {milestone.evidence}"
 
 
@@ -124,10 +134,16 @@ def complete(
     if milestone.status == "done":
         raise CompletionError(
             f"milestone {milestone.id} is already {_describe_done(milestone)}; "
-            f"to correct it: roadmap reopen {milestone.id} --reason «…»"
+            f"to correct it: roadmap reopen {milestone.id} --reason 'what was wrong'"
         )
-    _check(roadmap, milestone, request.by)
+    check_allowed(roadmap, milestone, request.by)
     done_at = _local(request.at or now, milestone.timezone)
+    if done_at > now + CLOCK_SKEW:
+        zone = ZoneInfo(milestone.timezone)
+        raise CompletionError(
+            f"the completion time {done_at.astimezone(zone):%Y-%m-%d %H:%M} ({milestone.timezone}) is in the future "
+            f"(it is now {now.astimezone(zone):%Y-%m-%d %H:%M} there): record a milestone done once it has been done"
+        )
     # conditional on still being open: of two people completing at once, exactly one wins
     won = session.exec(
         update(Milestone)
@@ -181,7 +197,7 @@ def reopen(
         raise CompletionError(f"milestone {milestone_id} is {milestone.status}, not done: there is nothing to reopen")
     if not reason.strip():
         raise CompletionError("--reason must say why the completion is corrected")
-    _check(roadmap, milestone, by)
+    check_allowed(roadmap, milestone, by, verb="reopen")
     last = session.execute(
         select(Completion).where(col(Completion.milestone_id) == milestone_id, col(Completion.reopened_at).is_(None))
         .order_by(col(Completion.id).desc())
@@ -211,47 +227,27 @@ def parse_completions_csv(
     session: Session, text: str, *, source: str, roadmap: Roadmap
 ) -> list[tuple[int, CompletionRequest]]:
     """Rows of `organisation,item,occurrence,evidence,date,by[,doc_number,doc_date]`, each resolved to its
-    milestone; every bad line is named and the whole file refused."""
-    import csv
-    import io
-
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip() for h in reader.fieldnames or []]
-    missing = [c for c in COMPLETION_COLUMNS if c not in header]
-    unknown = [c for c in header if c not in COMPLETION_COLUMNS + COMPLETION_OPTIONAL]
-    if missing or unknown:
-        raise CompletionError(
-            f"{source}:1: header: expected {','.join(COMPLETION_COLUMNS)} (optional: "
-            f"{', '.join(COMPLETION_OPTIONAL)}), found {','.join(header) or 'nothing'}"
-        )
-    keys = {
-        (m.org_id, m.item_number, m.occurrence): m.id
-        for m in session.execute(select(Milestone).where(col(Milestone.roadmap_id) == roadmap.id)).scalars()
-    }
-    problems: list[str] = []
+    milestone; every bad line is named (tasks/milestone_files.py) and the whole file refused."""
+    rows, problems = read_milestone_rows(session, text, source=source, roadmap=roadmap, columns=COMPLETION_COLUMNS,
+                                         optional=COMPLETION_OPTIONAL)  # fmt: skip
     out: list[tuple[int, CompletionRequest]] = []
-    for line, raw in enumerate(reader, start=2):
-        row = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
-        key = (row["organisation"], row["item"], row["occurrence"])
-        milestone_id = keys.get(key)
-        if milestone_id is None:
-            problems.append(f"{source}:{line}: no milestone of {roadmap.id} for organisation «{key[0]}», "
-                            f"item «{key[1]}», occurrence «{key[2]}»")  # fmt: skip
-            continue
+    for row in rows:
+        cells, line = row.cells, row.line
         try:
-            day = date.fromisoformat(row["date"]) if row["date"] else None
-            doc_date = date.fromisoformat(row["doc_date"]) if row.get("doc_date") else None
+            day = date.fromisoformat(cells["date"]) if cells["date"] else None
+            doc_date = date.fromisoformat(cells["doc_date"]) if cells.get("doc_date") else None
         except ValueError as exc:
             problems.append(f"{source}:{line}: date: expected YYYY-MM-DD, found «{exc.args[0].split(': ')[-1]}»")
             continue
-        if not row["evidence"] or not row["by"]:
+        if not cells["evidence"] or not cells["by"]:
             problems.append(f"{source}:{line}: evidence and by are required")
             continue
         at = datetime(day.year, day.month, day.day, 12) if day else None
-        out.append((line, CompletionRequest(milestone_id, row["evidence"], row["by"], at,
-                                            row.get("doc_number") or None, doc_date)))  # fmt: skip
+        assert row.milestone.id is not None
+        out.append((line, CompletionRequest(row.milestone.id, cells["evidence"], cells["by"], at,
+                                            cells.get("doc_number") or None, doc_date)))  # fmt: skip
     if problems:
-        raise CompletionError("\n".join(problems + [f"{source}: {len(problems)} problems; nothing was recorded"]))
+        raise CompletionError(refusal(source, problems, "recorded"))
     return out
 
 
@@ -266,13 +262,15 @@ def complete_many(
     version: int,
 ) -> int:
     """Complete every row in the caller's transaction; any refusal refuses the whole file, each line named."""
-    problems = []
-    for line, request in rows:
-        try:
-            with session.begin_nested():
-                complete(session, roadmap=roadmap, request=request, now=now, recorded_by=recorded_by, version=version)
-        except CompletionError as exc:
-            problems.append(f"{source}:{line}: {exc}")
-    if problems:
-        raise CompletionError("\n".join(problems + [f"{source}: {len(problems)} refused; nothing was recorded"]))
-    return len(rows)
+
+    def one(request: CompletionRequest) -> None:
+        milestone = session.get(Milestone, request.milestone_id)
+        if request.at is not None and milestone is not None:
+            # a row dated today stands for "done today": its noon may still be ahead of the clock
+            zone = ZoneInfo(milestone.timezone)
+            at = _local(request.at, milestone.timezone)
+            if at > now and at.astimezone(zone).date() == now.astimezone(zone).date():
+                request = replace(request, at=now)
+        complete(session, roadmap=roadmap, request=request, now=now, recorded_by=recorded_by, version=version)
+
+    return apply_all(session, rows, one, source=source, error=CompletionError, what="recorded")

@@ -41,7 +41,6 @@ from tasks.audit import record_event
 # how long a sender holds the rows it claimed: longer than any dispatch of a region takes
 LEASE = timedelta(minutes=15)
 BACKOFF = (timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2), timedelta(hours=6), timedelta(days=1))
-COMPLETE_HINT = "roadmap complete {id} --evidence «реквизиты документа»"
 REMINDERS = "reminders"
 FAMILIES = (REMINDERS, MONITORING)
 Group = tuple[str, str]  # (recipient, family): one message
@@ -166,7 +165,7 @@ def entry_from(payload: dict[str, Any]) -> DigestEntry:
         org_name=payload.get("org_name"), start=_date(payload.get("start")), end=_date(payload.get("end")),
         result=payload.get("result"), occurrence=payload.get("occurrence") or "",
         responsible=payload.get("responsible", ""), old_start=_date(payload.get("old_start")),
-        old_end=_date(payload.get("old_end")), note=payload.get("note"),
+        old_end=_date(payload.get("old_end")), note=payload.get("note"), party=payload.get("party") or "",
     )  # fmt: skip
 
 
@@ -176,8 +175,7 @@ def build_digest(recipient: str, payloads: list[dict[str, Any]], now: datetime, 
     # one reminder per milestone and kind: a retried row and a fresh one must not both show
     unique = {(p["milestone_id"], p["kind"]): p for p in payloads}
     name = next((p["addressee"] for p in payloads if p.get("addressee")), "")
-    return Digest(recipient, name, as_of or now.astimezone(zone).date(), [entry_from(p) for p in unique.values()],
-                  complete_hint=COMPLETE_HINT)  # fmt: skip
+    return Digest(recipient, name, as_of or now.astimezone(zone).date(), [entry_from(p) for p in unique.values()])
 
 
 def _ready(now: datetime, roadmaps: list[str] | None, families: Collection[str] | None) -> list[Any]:

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from models.deadline import DEFAULT_REVIEW_MONTHS, Deadline, Period, Window, parse_deadline
 from models.plan import CycleStep, Roadmap
 from models.store import NO_ORG, ONCE
+from models.territory import in_territory as place_in_territory
 
 CYCLE_PREFIX = "Ц"  # item numbers of cycle steps: "Ц1", "Ц2", … (never clash with the plan's numbers)
 
@@ -32,6 +33,7 @@ class OrgRef:
     region: str
     municipality: str
     timezone: str | None = None
+    oktmo: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,11 +59,11 @@ class PlannedMilestone:
 
 
 def in_territory(roadmap: Roadmap, org: OrgRef) -> bool:
-    """An organisation belongs to a roadmap's territory by region and, for municipal plans, municipality."""
-    territory = roadmap.territory
-    if org.region != territory.region:
-        return False
-    return territory.municipality is None or org.municipality == territory.municipality
+    """An organisation belongs to a roadmap's territory by region and, for municipal plans, municipality:
+    by ОКТМО code when both have one, else by name, official spellings of one place alike (models/territory.py)."""
+    t = roadmap.territory
+    return place_in_territory(region=t.region, municipality=t.municipality, oktmo=t.oktmo, org_region=org.region,
+                              org_municipality=org.municipality, org_oktmo=org.oktmo)  # fmt: skip
 
 
 def occurrences(deadline: Deadline, period: Period) -> list[tuple[str, str, Window | None]]:

@@ -39,6 +39,7 @@ from sqlmodel import Session, col
 
 from models.plan import Roadmap
 from models.store import AuditHead, IndicatorLoad, IndicatorValue, Organisation
+from models.territory import in_territory
 from tasks.audit import record_event
 from tasks.measures import CRITERION_PREFIX, ITEM_PREFIX, Measure, measure_index, measures, valid_years, year_span
 
@@ -54,12 +55,13 @@ class OrgInfo:
     kind: str
     municipality: str
     region: str
+    oktmo: str | None = None
 
 
 def registry_orgs(session: Session) -> dict[str, OrgInfo]:
     """Every organisation of the registry (active or not: a figure may be for a year it was active)."""
     query = select(col(Organisation.id), col(Organisation.kind), col(Organisation.municipality),
-                   col(Organisation.region))  # fmt: skip
+                   col(Organisation.region), col(Organisation.oktmo))  # fmt: skip
     return {row.id: OrgInfo(*row) for row in session.execute(query)}
 
 
@@ -168,7 +170,10 @@ def _read_value(
             level = "municipality" if info.kind == "УО" else "organisation"
             municipality = info.municipality
             t = plan.territory if plan else None
-            if plan and t and (info.region != t.region or (t.municipality and info.municipality != t.municipality)):
+            inside = t is None or in_territory(region=t.region, municipality=t.municipality, oktmo=t.oktmo,
+                                               org_region=info.region, org_municipality=info.municipality,
+                                               org_oktmo=info.oktmo)  # fmt: skip
+            if plan and not inside:
                 row.fail("org", f"organisation «{org_id}» is in {info.municipality}, {info.region}: outside the "
                                 f"territory of {plan.id} ({_territory(plan)})")  # fmt: skip
     top = not org_id or (plan is not None and plan.level == "municipality" and level == "municipality")

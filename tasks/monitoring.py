@@ -47,6 +47,7 @@ from models.store import (
     RoadmapRecord,
     RoadmapVersion,
 )
+from models.territory import in_territory
 from tasks.measures import VERDICT_WORDS, Judgement, Measure, band, judge, measures, ru_number, valid_years, year_span
 
 
@@ -69,6 +70,19 @@ def stored_plan(session: Session, roadmap_id: str) -> tuple[Roadmap, int]:
         raise MonitoringError(f"no roadmap «{roadmap_id}» in the store (it holds: {known}); "
                               "load its plan first with `roadmap sync PLAN`")  # fmt: skip
     return parse_plan(found.yaml_text, f"{roadmap_id} (stored)"), found.current_version
+
+
+def require_measures(session: Session, plan: Roadmap, version: int) -> None:
+    """Refuse to monitor a roadmap whose plan has nothing to monitor (the snapshot and its notice would be empty)."""
+    if measures(plan):
+        return
+    others = []
+    for roadmap_id in session.execute(select(col(RoadmapRecord.id)).order_by(col(RoadmapRecord.id))).scalars():
+        if roadmap_id != plan.id and measures(stored_plan(session, roadmap_id)[0]):
+            others.append(roadmap_id)
+    hint = f" (roadmaps in the store with something to monitor: {', '.join(others)})" if others else ""
+    raise MonitoringError(f"{plan.id} has nothing to monitor: its plan (version {version}) has no indicators, no "
+                          f"items with yearly targets and no criteria{hint}")  # fmt: skip
 
 
 def monitoring_year(plan: Roadmap, year: int | None, now: datetime) -> int:
@@ -241,10 +255,14 @@ class _Context:
 def evaluate(session: Session, plan: Roadmap, year: int) -> tuple[list[dict[str, Any]], list[int]]:
     """Every result row of the monitoring of `plan` for `year`, and the loads whose figures were used."""
     ms = measures(plan)
-    names_query = select(col(Organisation.id), col(Organisation.name)).where(
-        col(Organisation.region) == plan.territory.region
-    )
-    ctx = _Context(plan, year, dict(session.execute(names_query).tuples().all()), _submitted(session, plan, year),
+    t = plan.territory
+    names_query = select(col(Organisation.id), col(Organisation.name), col(Organisation.region),
+                         col(Organisation.municipality), col(Organisation.oktmo))  # fmt: skip
+    region_oktmo = f"{t.oktmo[:2]}000000" if t.oktmo else None  # the names of the whole region, as before
+    names = {row.id: row.name for row in session.execute(names_query)
+             if in_territory(region=t.region, municipality=None, oktmo=region_oktmo, org_region=row.region,
+                             org_municipality=row.municipality, org_oktmo=row.oktmo)}  # fmt: skip
+    ctx = _Context(plan, year, names, _submitted(session, plan, year),
                    _computed(session, plan, year, [m for m in ms if m.kind == "item"]))  # fmt: skip
     rows = [row for m in ms for row in _measure_rows(ctx, m)]
     return rows, ctx.submitted.load_ids

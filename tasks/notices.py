@@ -28,6 +28,7 @@ from sqlmodel import Session, col
 from models.addresses import is_email, mask_url
 from models.plan import Roadmap
 from models.store import Organisation, OutboxMessage
+from models.territory import in_territory
 from notifications.notice import MONITORING, Municipality, Notice, NoticeRow
 from tasks.audit import record_event
 from tasks.measures import CRITERION_PREFIX, ITEM_PREFIX
@@ -81,14 +82,25 @@ def _recipients(n: int) -> str:
 
 
 def coordinators(session: Session, plan: Roadmap) -> list[Organisation]:
-    """The active УО of the roadmap's territory (its region; for a municipal roadmap, its municipality)."""
+    """The active УО of the roadmap's territory (its region; for a municipal roadmap, its municipality), matched
+    as the sync matches organisations (by ОКТМО, or by name in any official spelling)."""
     query = select(Organisation).where(
-        col(Organisation.kind) == COORDINATOR_KIND, col(Organisation.active).is_(True),
-        col(Organisation.region) == plan.territory.region,
+        col(Organisation.kind) == COORDINATOR_KIND, col(Organisation.active).is_(True)
     )  # fmt: skip
-    if plan.level != "region" and plan.territory.municipality:
-        query = query.where(col(Organisation.municipality) == plan.territory.municipality)
-    return list(session.execute(query.order_by(col(Organisation.municipality), col(Organisation.id))).scalars())
+    t = plan.territory
+    municipality = t.municipality if plan.level != "region" else None
+    return [
+        org
+        for org in session.execute(query.order_by(col(Organisation.municipality), col(Organisation.id))).scalars()
+        if in_territory(
+            region=t.region,
+            municipality=municipality,
+            oktmo=t.oktmo,
+            org_region=org.region,
+            org_municipality=org.municipality,
+            org_oktmo=org.oktmo,
+        )  # fmt: skip
+    ]
 
 
 def notice_recipients(session: Session, plan: Roadmap) -> tuple[list[Recipient], list[str]]:

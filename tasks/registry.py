@@ -21,13 +21,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import insert, select, update
 from sqlmodel import Session, col
 
-from models.addresses import MASK, URL_SCHEME, is_email, mask_url
+from models.addresses import MASK, URL_SCHEME, inline_secret, is_email, mask_url
 from models.plan import ID_PATTERN, ORG_KINDS, Roadmap
 from models.store import Contact, Organisation
+from models.territory import oktmo_digits
 from tasks.audit import record_event
 
 ORG_COLUMNS = ("id", "name", "kind", "municipality", "region", "timezone", "curator_email", "head_email")
-ORG_OPTIONAL = ("curator_url", "head_url", "active")
+ORG_OPTIONAL = ("curator_url", "head_url", "active", "oktmo")
 PARTY_COLUMNS = ("party", "name", "email", "url")
 PARTY_OPTIONAL = ("roadmap",)
 
@@ -40,6 +41,11 @@ REGION_TIMEZONES: dict[str, str] = {
     "Томская область": "Asia/Tomsk",
     "Челябинская область": "Asia/Yekaterinburg",
 }
+
+# Latin letters that look like the Cyrillic ones of the kinds (ОО, ДО, СПО, УО): a registry typed on
+# an English keyboard layout, or copied from a document that mixed them, reads the same to the eye
+LATIN_LOOKALIKES = str.maketrans("ABCEHKMOPTXYaceopxy", "АВСЕНКМОРТХУасеорху")
+LATIN = re.compile(r"[A-Za-z]")
 
 ORG_ID = re.compile(r"^\w[\w.\-]*$")
 PARTY_ID = re.compile(ID_PATTERN)
@@ -82,10 +88,13 @@ class OrgRow:
     curator_url: str | None
     head_url: str | None
     active: bool
+    oktmo: str | None = None
     line: int = field(default=0, compare=False)
+    notes: tuple[str, ...] = field(default=(), compare=False)  # what was read differently from how it was written
+    warnings: tuple[str, ...] = field(default=(), compare=False)  # loaded as written, but worth a warning
 
     def values(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "line"}
+        return {k: v for k, v in self.__dict__.items() if k not in ("line", "notes", "warnings")}
 
 
 @dataclass(frozen=True)
@@ -98,6 +107,7 @@ class PartyRow:
     email: str | None
     url: str | None
     line: int = field(default=0, compare=False)
+    warnings: tuple[str, ...] = field(default=(), compare=False)  # loaded as written, but worth a warning
 
 
 @dataclass
@@ -113,6 +123,8 @@ class LoadReport:
     unchanged: int = 0
     deactivated: list[str] = field(default_factory=list)
     not_in_file: int = 0  # already stored for the same regions (or roadmaps), not in this file: left as is
+    notes: list[str] = field(default_factory=list)  # cells read differently from how they were written
+    warnings: list[str] = field(default_factory=list)  # cells loaded as written that should not be (inline secrets)
 
     def counts(self) -> dict[str, int]:
         return {"added": len(self.added), "updated": len(self.updated), "unchanged": self.unchanged,
@@ -191,6 +203,7 @@ class _Row:
 
     def __init__(self, source: str, line: int, cells: dict[str, str], issues: list[RegistryIssue]) -> None:
         self.source, self.line, self.cells, self.issues = source, line, cells, issues
+        self.warnings: list[str] = []  # loaded as written, but said (a secret inline in a URL)
 
     def fail(self, column: str, message: str) -> None:
         self.issues.append(RegistryIssue(self.source, self.line, column, message))
@@ -221,6 +234,12 @@ class _Row:
             self.fail(column, f"expected an apprise URL such as tgram://… or ntfy://…, found «{mask_url(value)}»")
         elif MASK in value:
             self.fail(column, f"expected the full URL, found the masked form «{mask_url(value)}» that `list` prints")
+        elif value and inline_secret(value):
+            self.warnings.append(
+                f"{self.source}:{self.line}: {column}: «{mask_url(value)}» holds its secret (the part shown as ***) "
+                "as written, and the store keeps it in plain text: write that part as ${NAME} and set NAME in the "
+                "environment (roadmaps/registry/README.md, Secrets)"
+            )
         return value or None
 
 
@@ -263,21 +282,50 @@ def _parse(
     return rows
 
 
+def read_kind(value: str) -> str | None:
+    """The kind of organisation a cell or option names (ОО, ДО, СПО, УО), any case, Latin look-alikes read as
+    Cyrillic; None when it names none."""
+    kind = value.strip().translate(LATIN_LOOKALIKES).upper()
+    return kind if kind in ORG_KINDS else None
+
+
+def kind_problem(value: str) -> str:
+    """What is wrong with a kind that `read_kind` cannot read, saying so when it has Latin letters."""
+    latin = " (Latin letters)" if LATIN.search(value) else ""
+    return f"expected one of {', '.join(ORG_KINDS)} (Cyrillic letters), found «{value}»{latin}"
+
+
 def _read_org(row: _Row) -> OrgRow:
-    kind = row.text("kind", required=True)
-    if kind and kind not in ORG_KINDS:
-        row.fail("kind", f"expected one of {', '.join(ORG_KINDS)}, found «{kind}»")
+    written = row.text("kind", required=True)
+    kind = read_kind(written) if written else None
+    notes: tuple[str, ...] = ()
+    if written and kind is None:
+        row.fail("kind", kind_problem(written))
+    elif kind and LATIN.search(written):
+        notes = (f"{row.source}:{row.line}: kind «{written}» is written in Latin letters: read as «{kind}» "
+                 "(Cyrillic)",)  # fmt: skip
     active = row.cells.get("active", "").lower()
     if active not in YES + NO:
         row.fail("active", f"expected yes or no (да, нет; empty = yes), found «{row.cells['active']}»")
     region = row.text("region", required=True, max_len=200)
     return OrgRow(
         id=row.matching("id", ORG_ID, "letters, digits, '-', '_' or '.' without spaces (at most 100)"),
-        name=row.text("name", required=True), kind=kind,
+        name=row.text("name", required=True), kind=kind or written,
         municipality=row.text("municipality", required=True, max_len=200), region=region,
         timezone=_zone(row, region), curator_email=row.email("curator_email"), head_email=row.email("head_email"),
-        curator_url=row.url("curator_url"), head_url=row.url("head_url"), active=active not in NO, line=row.line,
+        curator_url=row.url("curator_url"), head_url=row.url("head_url"), active=active not in NO,
+        oktmo=_oktmo(row), line=row.line, notes=notes, warnings=tuple(row.warnings),
     )  # fmt: skip
+
+
+def _oktmo(row: _Row) -> str | None:
+    value = row.cells.get("oktmo", "")
+    if not value:
+        return None
+    digits = oktmo_digits(value)
+    if digits is None:
+        row.fail("oktmo", f"expected an ОКТМО code of 8 or 11 digits, e.g. 22649000, found «{value}»")
+    return digits
 
 
 def parse_orgs_csv(text: str, *, source: str) -> list[OrgRow]:
@@ -288,9 +336,11 @@ def parse_orgs_csv(text: str, *, source: str) -> list[OrgRow]:
 
 def _read_party(row: _Row) -> PartyRow:
     roadmap_id = row.matching("roadmap", PARTY_ID, "a roadmap id such as tomsk-2020-2024 (empty = any)", required=False)
+    url = row.url("url")
     party = PartyRow(
         roadmap=roadmap_id, party=row.matching("party", PARTY_ID, "a party id of the plans such as uo or toipkro"),
-        name=row.text("name", required=True), email=row.email("email"), url=row.url("url"), line=row.line,
+        name=row.text("name", required=True), email=row.email("email"), url=url, line=row.line,
+        warnings=tuple(row.warnings),
     )  # fmt: skip
     if not (row.cells.get("email") or row.cells.get("url")):
         row.fail("email", "expected an e-mail address or a url (at least one), found both empty")
@@ -309,7 +359,7 @@ def _party_label(row: PartyRow) -> str:
 
 # -- loading ---------------------------------------------------------------------------------------
 
-_ORG_FIELDS = tuple(k for k in OrgRow.__dataclass_fields__ if k != "line")
+_ORG_FIELDS = tuple(k for k in OrgRow.__dataclass_fields__ if k not in ("line", "notes", "warnings"))
 _CONTACT_FIELDS = ("id", "roadmap_id", "party", "name", "email", "url")
 
 
@@ -326,6 +376,8 @@ def load_orgs(
     stored = {r.id: dict(r._mapping) for r in session.execute(select(*(getattr(Organisation, f) for f in _ORG_FIELDS)))}
     regions = {r.region for r in rows}
     report = LoadReport("organisations", source, sha256, dry_run)
+    report.notes = [note for r in rows for note in r.notes]
+    report.warnings = [warning for r in rows for warning in r.warnings]
     report.not_in_file = len({k for k, r in stored.items() if r["region"] in regions} - {r.id for r in rows})
     _upsert(session, Organisation, report, [(r.id, r.id, r.values()) for r in rows], stored, now=now)
     return _done(session, report, "registry.orgs.loaded", actor=actor, now=now)
@@ -340,6 +392,7 @@ def load_parties(
               for r in session.execute(select(*(getattr(Contact, f) for f in _CONTACT_FIELDS)))}  # fmt: skip
     roadmaps = {r.roadmap for r in rows}
     report = LoadReport("contacts", source, sha256, dry_run)
+    report.warnings = [warning for r in rows for warning in r.warnings]
     report.not_in_file = len({k for k in stored if k[0] in roadmaps} - {(r.roadmap, r.party) for r in rows})
     items = [(f"{r.roadmap or '*'}/{r.party}", (r.roadmap, r.party),
               {"roadmap_id": r.roadmap, "party": r.party, "name": r.name, "email": r.email, "url": r.url})

@@ -16,6 +16,7 @@ from jinja2 import Environment
 
 from models.monitoring_view import CHART_COLOURS, EMPTY, LEVEL_COLUMNS, MonitoringReport
 from models.ru import plural, ru_number
+from models.settings import private_folder
 from notifications.templating import make_environment
 from tasks.report_audit import Format, ReportError, write_file
 
@@ -198,7 +199,7 @@ def report_folder(folder: str | Path) -> Path:
     """
     path = Path(folder)
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        private_folder(path)
     except OSError as exc:
         raise ReportError(f"--report-dir: cannot use «{path}» for the report files: {exc.strerror or exc}") from None
     if not os.access(path, os.W_OK | os.X_OK):

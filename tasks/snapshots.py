@@ -22,7 +22,7 @@ from models.plan import Roadmap
 from models.store import MonitoringResult, MonitoringSnapshot
 from tasks.audit import record_event
 from tasks.measures import ru_number
-from tasks.monitoring import evaluate, monitoring_year, stored_plan
+from tasks.monitoring import evaluate, monitoring_year, require_measures, stored_plan
 
 HEADLINE_VERDICTS = ("met", "within", "missed", "no-data", "no-target")
 
@@ -45,6 +45,7 @@ class SnapshotReport:
 def take_snapshot(session: Session, *, roadmap_id: str, year: int | None, now: datetime, actor: str) -> SnapshotReport:
     """Evaluate the roadmap for the year and record a new snapshot with its results and one audit event."""
     plan, version = stored_plan(session, roadmap_id)
+    require_measures(session, plan, version)
     year = monitoring_year(plan, year, now)
     rows, load_ids = evaluate(session, plan, year)
     snapshot = MonitoringSnapshot(roadmap_id=plan.id, year=year, taken_at=now, taken_by=actor,

@@ -7,6 +7,7 @@ zone: an open dated milestone is `overdue` after its window ends, `due` while it
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -19,7 +20,7 @@ from sqlalchemy import String, and_, case, cast, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
-from models.store import STATUSES, Milestone, Organisation, PlanItem
+from models.store import STATUSES, Milestone, Organisation, PlanItem, RoadmapRecord
 
 DATED_OPEN = ("planned", "due", "overdue")
 
@@ -77,6 +78,53 @@ def local_dates(session: Session, *, now: datetime) -> dict[str, date]:
     zones = session.execute(select(col(Milestone.timezone)).distinct()).scalars().all()
     moment = now if now.tzinfo else now.replace(tzinfo=UTC)
     return {zone: moment.astimezone(ZoneInfo(zone)).date() for zone in zones}
+
+
+class FilterError(Exception):
+    """A filter that names nothing the store holds (a roadmap, an organisation, a party, a milestone); the message
+    says what it holds instead."""
+
+
+def check_filters(
+    session: Session, *, roadmap: str | None = None, org: str | None = None, party: str | None = None,
+    milestone: int | None = None,
+) -> None:  # fmt: skip
+    """Refuse (FilterError) a filter that can match nothing, so that a typo is not read as «nothing to show»."""
+    if roadmap is not None:
+        held = list(session.execute(select(col(RoadmapRecord.id)).order_by(col(RoadmapRecord.id))).scalars())
+        if roadmap not in held:
+            raise FilterError(f"--roadmap: no roadmap «{roadmap}» in the store (it holds: {', '.join(held) or 'none'})")
+    if org is not None:
+        known = session.execute(select(col(Organisation.id)).where(col(Organisation.id) == org)).first() or (
+            session.execute(select(col(Milestone.id)).where(col(Milestone.org_id) == org).limit(1)).first()
+        )
+        if not known:
+            ids = list(session.execute(select(col(Organisation.id))).scalars())
+            near = difflib.get_close_matches(org, ids, n=3, cutoff=0.6)
+            hint = f"closest: {', '.join(near)}" if near else "see roadmap orgs list"
+            raise FilterError(f"--org: no organisation «{org}» in the registry or the milestones ({hint})")
+    if party is not None:
+        query = select(col(PlanItem.responsible))
+        if roadmap is not None:
+            query = query.where(col(PlanItem.roadmap_id) == roadmap)
+        parties = sorted({p for responsible in session.execute(query).scalars() for p in responsible or []})
+        if party not in parties:
+            raise FilterError(f"--party: no milestone names party «{party}» (parties of the store's roadmaps: "
+                              f"{', '.join(parties) or 'none'})")  # fmt: skip
+    if milestone is not None and session.get(Milestone, milestone) is None:
+        raise FilterError(f"--milestone: no milestone {milestone} in the store (see roadmap status)")
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def _in_zone(moment: datetime | None, zone: str) -> datetime | None:
+    """A stored (UTC) time as the milestone's local time, so its date is the one the organisation saw."""
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(_zone(zone))
 
 
 def _today(as_of: date | dict[str, date]) -> ColumnElement[Any]:
@@ -201,6 +249,7 @@ def status_rows(
             id=row.id, roadmap=row.roadmap_id, item=row.item_number, title=item.title, org=row.org_id or None,
             org_name=names.get(row.org_id), occurrence=row.occurrence, start=row.window_start, end=row.window_end,
             status=row.status, responsible=list(decode(row.responsible)), result=item.result,
-            depends_on=list(item.depends_on), done_at=row.done_at, done_by=row.done_by, evidence=row.evidence,
+            depends_on=list(item.depends_on), done_at=_in_zone(row.done_at, row.timezone), done_by=row.done_by,
+            evidence=row.evidence,
             as_of=day,
         )  # fmt: skip

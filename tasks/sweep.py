@@ -7,7 +7,8 @@ For one roadmap, per time zone (the date is each milestone's local date):
   `before` (thresholds such as 14, 7, 3, 1 days; a threshold on a day off falls on the working day
   before), `check-in` for continuous items, `lapse` the first working day after the window ends,
   `overdue` every N days after, `escalation` to the party above every M days late, `waiting` every K
-  days for items without a date, and `moved` after an amendment moved a deadline or changed the party;
+  days (30 by default) for items without a date, counted from the day the last one was due, and
+  `moved` after an amendment moved a deadline or changed the party;
 - each reminder is written to the outbox once per recipient under a key (milestone, kind, stage,
   scheduled date), so a second sweep the same day, or a sweep after a crash, queues nothing twice.
 """
@@ -19,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -194,7 +195,8 @@ def decide_reminders(
                     "key": reminder.key, "recipient": address.target, "party": party,
                     "milestone_id": reminder.milestone_id, "roadmap_id": roadmap.id, "kind": reminder.kind,
                     "stage": reminder.stage, "due_on": reminder.due_on,
-                    "payload": reminder.entry | {"addressee": address.name, "timezone": roadmap.timezone},
+                    "payload": reminder.entry | {"addressee": address.name, "timezone": roadmap.timezone,
+                                                 "party": party},
                     "state": NO_CONTACT if address.target.startswith(f"({NO_CONTACT})") else "pending",
                     "attempts": 0, "created_at": now,
                 })  # fmt: skip
@@ -307,6 +309,17 @@ def _decide_zone(
         kind_key = "escalation" if told_kind == "escalation" else "late"
         day_told = as_utc(moment).astimezone(ZoneInfo(zone)).date()
         last_told[(milestone_id, kind_key)] = max(day_told, last_told.get((milestone_id, kind_key), day_told))
+    # "waiting for a date" repeats every waiting_every_days from the day it was last due (not from a fixed
+    # calendar stage, and never daily): the day and how many were due before give its key
+    waiting_told: dict[int, tuple[date, int]] = {
+        milestone_id: (last_due, times)
+        for milestone_id, last_due, times in session.execute(
+            select(col(OutboxMessage.milestone_id), func.max(OutboxMessage.due_on),
+                   func.count(func.distinct(OutboxMessage.due_on)))
+            .where(col(OutboxMessage.roadmap_id) == roadmap.id, col(OutboxMessage.kind) == "waiting")
+            .group_by(col(OutboxMessage.milestone_id))
+        )
+    }  # fmt: skip
 
     def recently(milestone_id: int, kind_key: str, every: int) -> bool:
         told_on = last_told.get((milestone_id, kind_key))
@@ -315,9 +328,10 @@ def _decide_zone(
     for row in session.execute(query.execution_options(yield_per=5000)):
         parties = [(p, row.org_id if p in per_org else "") for p in (row.responsible or operator)]
         if row.status == "waiting-for-date":
-            stage = day.toordinal() // policy.waiting_every_days
-            entry = _entry(roadmap, row, "waiting", texts, names)
-            out.append(Reminder(row.id, "waiting", stage, day, parties, entry))
+            last_due, times = waiting_told.get(row.id, (None, 0))
+            if last_due is None or (day - last_due).days >= policy.waiting_every_days:
+                entry = _entry(roadmap, row, "waiting", texts, names)
+                out.append(Reminder(row.id, "waiting", times, day, parties, entry))
             continue
         end: date = row.window_end
         if end >= day:
@@ -386,6 +400,46 @@ def _moved_notices(
         change.notified_at = now
         session.add(change)
     return out
+
+
+class SweepScopeError(Exception):
+    """A sweep filter that names nothing the store holds (a roadmap, a time zone); the message lists what it holds."""
+
+
+def check_sweep_scope(
+    session: Session, *, roadmaps: Iterable[str] | None, timezones: Iterable[str] | None, strict: bool = True
+) -> list[str]:
+    """Refuse a sweep whose filters name nothing: an unknown or inactive roadmap, a zone that is no IANA zone.
+
+    A real zone in which no milestone lies is refused too when `strict` (a command typed by hand);
+    otherwise (a scheduled run of a zone's deployment) it is returned as a line to report.
+    """
+    from models.store import RoadmapRecord
+
+    stored = dict(session.execute(select(col(RoadmapRecord.id), col(RoadmapRecord.active))).tuples().all())
+    for roadmap_id in roadmaps or ():
+        if roadmap_id not in stored:
+            held = ", ".join(sorted(stored)) or "none: sync a plan first with `roadmap sync PLAN`"
+            raise SweepScopeError(f"--roadmap: no roadmap «{roadmap_id}» in the store (it holds: {held})")
+        if not stored[roadmap_id]:
+            active = ", ".join(sorted(k for k, v in stored.items() if v)) or "none"
+            raise SweepScopeError(f"--roadmap: roadmap «{roadmap_id}» is inactive (active ones: {active})")
+    query = select(col(Milestone.timezone)).distinct()
+    if roadmaps:
+        query = query.where(col(Milestone.roadmap_id).in_(list(roadmaps)))
+    zones = sorted(session.execute(query).scalars())
+    held = f"the store's milestones are in {', '.join(zones)}" if zones else "the store holds no milestones yet"
+    lines = []
+    for zone in timezones or ():
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SweepScopeError(f"--timezone: «{zone}» is not an IANA time zone ({held})") from None
+        if zone not in zones:
+            if strict:
+                raise SweepScopeError(f"--timezone: no milestone of the store is in {zone} ({held})")
+            lines.append(f"{zone}: no milestone of the store is in this zone; nothing to sweep there")
+    return lines
 
 
 def active_roadmaps(session: Session, only: Iterable[str] | None = None) -> list[Roadmap]:

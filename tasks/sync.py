@@ -4,6 +4,12 @@
 idempotent: the same plan against the same registry changes nothing and says so. An amended plan
 re-plans the open milestones; done milestones stay done with their evidence; milestones that the plan
 or the registry no longer call for are retired, never deleted.
+
+Nothing silent: a sync in which a per-organisation item would reach no organisation (the plan's
+territory matches none of the registry, or has none of the item's kinds) is refused with
+`SyncRefused`, naming the territory, the items and the registry's closest names, unless
+`allow_empty` (then the same words are the report's warnings). `fan_out_registry` re-syncs the
+stored plans a registry load touches, so an organisation loaded after a sync gets its milestones.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from sqlalchemy import insert, select, update
 from sqlmodel import Session, col
 
 from models.loader import PlanError, parse_plan
-from models.plan import Roadmap, number_key
+from models.plan import ORG_KINDS, Roadmap, number_key
 from models.plan_diff import PlanDiff, diff_plans
 from models.store import (
     DeadlineChange,
@@ -28,10 +34,18 @@ from models.store import (
     RoadmapRecord,
     RoadmapVersion,
 )
+from models.territory import closest
 from tasks.audit import record_event
-from tasks.expand import CYCLE_PREFIX, OrgRef, PlannedMilestone, expand
+from tasks.expand import CYCLE_PREFIX, OrgRef, PlannedMilestone, cycle_number, expand, in_territory
+from tasks.registry import LoadReport
 
 WAITING = "waiting-for-date"
+ALLOW_EMPTY = ", or sync with --allow-empty to store the plan anyway"  # the refusal's last way out
+
+
+class SyncRefused(Exception):
+    """A sync that would reach no organisation; the message names the territory, the items and the closest
+    names of the registry, and the ways out (one problem a line)."""
 
 
 @dataclass
@@ -57,6 +71,7 @@ class SyncReport:
     waiting_items: list[str] = field(default_factory=list)
     moved_parties: dict[str, int] = field(default_factory=dict)
     retired_reasons: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # what --allow-empty let through
 
     @property
     def changed(self) -> bool:
@@ -70,6 +85,7 @@ class SyncReport:
         else:
             head = f"{self.roadmap_id}: plan unchanged (version {self.version})"
         out = [head + (" — dry run, nothing written" if self.dry_run else "")]
+        out += [f"  WARNING: {warning}" for warning in self.warnings]
         if self.diff is not None:
             out.append("  changes in the plan:")
             out += [f"    {line}" for line in self.diff.lines()]
@@ -101,18 +117,86 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def territory_orgs(session: Session, roadmap: Roadmap) -> list[OrgRef]:
-    """The active organisations of the registry in the roadmap's territory."""
+def _active_orgs(session: Session) -> list[OrgRef]:
     query = select(
-        col(Organisation.id),
-        col(Organisation.kind),
-        col(Organisation.region),
-        col(Organisation.municipality),
-        col(Organisation.timezone),
-    ).where(col(Organisation.active).is_(True), col(Organisation.region) == roadmap.territory.region)
-    if roadmap.territory.municipality is not None:
-        query = query.where(col(Organisation.municipality) == roadmap.territory.municipality)
+        col(Organisation.id), col(Organisation.kind), col(Organisation.region), col(Organisation.municipality),
+        col(Organisation.timezone), col(Organisation.oktmo),
+    ).where(col(Organisation.active).is_(True))  # fmt: skip
     return [OrgRef(*row) for row in session.execute(query.order_by(col(Organisation.id)))]
+
+
+def territory_orgs(session: Session, roadmap: Roadmap) -> list[OrgRef]:
+    """The active organisations of the registry in the roadmap's territory (by ОКТМО, or by name in any of its
+    official spellings: models/territory.py). Matching is done here rather than in SQL because one place has
+    many spellings; a registry holds 10^4-10^5 organisations, read once per sync."""
+    return [org for org in _active_orgs(session) if in_territory(roadmap, org)]
+
+
+def territory_name(roadmap: Roadmap) -> str:
+    t = roadmap.territory
+    return f"{t.municipality}, {t.region}" if t.municipality else t.region
+
+
+def per_organisation_items(roadmap: Roadmap) -> list[tuple[str, tuple[str, ...]]]:
+    """(number, kinds of organisation) of every item and cycle step that fans out to organisations."""
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for item in roadmap.items:
+        if item.scope != "roadmap":
+            out.append((item.number, tuple(item.scope.per_organisation)))
+    if roadmap.cycle is not None and roadmap.cycle.scope != "roadmap":
+        kinds = tuple(roadmap.cycle.scope.per_organisation)
+        out += [(cycle_number(step), kinds) for step in roadmap.cycle.steps]
+    return out
+
+
+def reach_problems(session: Session, roadmap: Roadmap, orgs: list[OrgRef]) -> list[str]:
+    """Why a per-organisation item of the plan would reach no organisation of the registry (one line each)."""
+    items = per_organisation_items(roadmap)
+    if not items:
+        return []
+    territory = territory_name(roadmap)
+    if not orgs:
+        numbers = [number for number, _kinds in items]
+        shown = ", ".join(numbers[:8]) + (", …" if len(numbers) > 8 else "")
+        return [f"{roadmap.id}: the plan's territory «{territory}» matches no organisation of the registry, so "
+                f"{len(numbers)} per-organisation items ({shown}) would reach no one; {_nearest(session, roadmap)}; "
+                "correct the plan's territory or the registry (or give both the ОКТМО code), load the registry "
+                f"with `roadmap orgs load FILE.csv`{ALLOW_EMPTY}"]  # fmt: skip
+    have = Counter(org.kind for org in orgs)
+    has = ", ".join(f"{kind} {have[kind]}" for kind in sorted(have, key=_kind_order))
+    out = []
+    for number, kinds in items:
+        if not any(have[kind] for kind in kinds):
+            wanted = "/".join(kinds)
+            out.append(f"{roadmap.id}: item {number} is for each {wanted} of «{territory}», and the registry has no "
+                       f"active {wanted} there (it has {has}): load them with `roadmap orgs load FILE.csv`"
+                       f"{ALLOW_EMPTY}")  # fmt: skip
+    return out
+
+
+def _kind_order(kind: str) -> int:
+    return ORG_KINDS.index(kind) if kind in ORG_KINDS else len(ORG_KINDS)
+
+
+def _nearest(session: Session, roadmap: Roadmap) -> str:
+    """The registry's places nearest to the plan's territory in spelling, or what it holds when none is near."""
+    places = sorted(set(session.execute(
+        select(col(Organisation.municipality), col(Organisation.region)).where(col(Organisation.active).is_(True))
+    ).all()))  # fmt: skip
+    if not places:
+        return "the registry holds no active organisation"
+    t = roadmap.territory
+    if t.municipality is None:
+        regions = sorted({region for _m, region in places})
+        near = closest(t.region, regions)
+        return (f"closest in the registry: {', '.join(f'«{r}»' for r in near)}" if near else
+                f"the registry's regions: {', '.join(f'«{r}»' for r in regions[:5])}")  # fmt: skip
+    region_of = {municipality: region for municipality, region in places}
+    near = closest(t.municipality, list(region_of))
+    if near:
+        return "closest in the registry: " + ", ".join(f"«{m}» ({region_of[m]})" for m in near)
+    shown = ", ".join(f"«{m}» ({r})" for m, r in places[:5])
+    return f"the registry's municipalities: {shown}" + (f" and {len(places) - 5} more" if len(places) > 5 else "")
 
 
 def _previous(session: Session, roadmap_id: str) -> RoadmapVersion | None:
@@ -130,7 +214,7 @@ def _previous(session: Session, roadmap_id: str) -> RoadmapVersion | None:
 _MILESTONE_COLUMNS = (
     col(Milestone.id), col(Milestone.item_number), col(Milestone.org_id), col(Milestone.occurrence),
     col(Milestone.kind), col(Milestone.window_start), col(Milestone.window_end), col(Milestone.timezone),
-    col(Milestone.status), col(Milestone.responsible), col(Milestone.done_at),
+    col(Milestone.status), col(Milestone.responsible), col(Milestone.done_at), col(Milestone.scheduled_at),
 )  # fmt: skip
 
 
@@ -144,8 +228,14 @@ def sync_plan(
     now: datetime,
     note: str | None = None,
     dry_run: bool = False,
+    allow_empty: bool = False,
+    cause: str | None = None,
 ) -> SyncReport:
-    """Store the plan's version (if new) and bring its milestones in line with the plan and the registry."""
+    """Store the plan's version (if new) and bring its milestones in line with the plan and the registry.
+
+    Raises SyncRefused when a per-organisation item would reach no organisation, unless `allow_empty`.
+    `cause` says what started a sync that is not the operator's (a registry load), for the audit event.
+    """
     digest = content_hash(yaml_text)
     previous = _previous(session, roadmap.id)
     new_version = previous is None or previous.content_hash != digest
@@ -159,7 +249,12 @@ def sync_plan(
         except PlanError:
             report.diff = PlanDiff(header=[f"version {previous.version} no longer validates; item diff unavailable"])
 
-    planned = expand(roadmap, territory_orgs(session, roadmap))
+    orgs = territory_orgs(session, roadmap)
+    problems = reach_problems(session, roadmap, orgs)
+    if problems and not allow_empty:
+        raise SyncRefused("\n".join(problems))
+    report.warnings = [problem.removesuffix(ALLOW_EMPTY) for problem in problems]
+    planned = expand(roadmap, orgs)
     existing = {(r.item_number, r.org_id, r.occurrence): r for r in session.execute(
         select(*_MILESTONE_COLUMNS).where(col(Milestone.roadmap_id) == roadmap.id))}  # fmt: skip
     plan_numbers = {item.number for item in roadmap.items} | {
@@ -184,6 +279,15 @@ def sync_plan(
             updates.append(_changed_row(row.id, m, "done" if row.done_at else status, version)
                            | {"retired_version": None, "retired_reason": None})  # fmt: skip
             report.reactivated += 1
+            continue
+        if m.waiting and row.scheduled_at is not None:
+            # given a date by `roadmap schedule` while the plan still waits for one: the date stands
+            if list(row.responsible) != list(m.responsible) or row.timezone != m.timezone:
+                updates.append({"id": row.id, "responsible": list(m.responsible), "timezone": m.timezone,
+                                "updated_version": version})  # fmt: skip
+                report.updated += 1
+            else:
+                report.unchanged += 1
             continue
         window_moved = (row.window_start, row.window_end) != (m.window_start, m.window_end)
         reassigned = list(row.responsible) != list(m.responsible)
@@ -235,7 +339,12 @@ def sync_plan(
     if changes:
         session.execute(insert(DeadlineChange), changes)
     _record(
-        session, roadmap, report, actor=actor, retired_ids=[u["id"] for u in updates if u.get("status") == "retired"]
+        session,
+        roadmap,
+        report,
+        actor=actor,
+        retired_ids=[u["id"] for u in updates if u.get("status") == "retired"],
+        cause=cause,
     )
     return report
 
@@ -249,9 +358,11 @@ def _new_row(roadmap_id: str, m: PlannedMilestone, status: str, version: int) ->
 
 
 def _changed_row(milestone_id: int, m: PlannedMilestone, status: str, version: int) -> dict[str, Any]:
+    # the plan's own window replaces one given by `roadmap schedule` (the audit chain keeps that one)
     return {
         "id": milestone_id, "kind": m.kind, "window_start": m.window_start, "window_end": m.window_end,
         "timezone": m.timezone, "status": status, "responsible": list(m.responsible), "updated_version": version,
+        "scheduled_at": None, "scheduled_by": None, "schedule_text": None,
     }  # fmt: skip
 
 
@@ -321,7 +432,9 @@ def _write_items(session: Session, roadmap: Roadmap, version: int) -> None:
             session.add(stored)
 
 
-def _record(session: Session, roadmap: Roadmap, report: SyncReport, *, actor: str, retired_ids: list[int]) -> None:
+def _record(
+    session: Session, roadmap: Roadmap, report: SyncReport, *, actor: str, retired_ids: list[int], cause: str | None
+) -> None:
     if report.new_version:
         record_event(
             session, actor=actor, action="roadmap.version.loaded" if report.version == 1 else "roadmap.amended",
@@ -333,7 +446,8 @@ def _record(session: Session, roadmap: Roadmap, report: SyncReport, *, actor: st
         session, actor=actor, action="roadmap.synced", subject=f"roadmap/{roadmap.id}", timezone=roadmap.timezone,
         payload={"version": report.version, "added": report.added, "updated": report.updated, "moved": report.moved,
                  "reassigned": report.reassigned, "retired": report.retired, "reactivated": report.reactivated,
-                 "moved_parties": report.moved_parties},
+                 "moved_parties": report.moved_parties, "warnings": report.warnings,
+                 **({"cause": cause} if cause else {})},
     )  # fmt: skip
     if retired_ids:
         record_event(
@@ -348,3 +462,77 @@ def summary_markdown(report: SyncReport) -> str:
     """The sync report as markdown, for the Prefect UI."""
     body = "\n".join(f"    {line}" for line in report.lines())
     return f"## Sync of {report.roadmap_id}, version {report.version}\n\n{body}\n"
+
+
+# -- the registry changed: re-sync the plans it touches ---------------------------------------------
+
+
+def fan_out_registry(
+    session: Session, report: LoadReport, *, actor: str, now: datetime, dry_run: bool = False
+) -> list[str]:
+    """Bring every stored roadmap that an organisations load touched in line with the registry, in the load's
+    transaction (each re-sync audited as `roadmap.synced` with the load as its cause); lines saying what changed.
+
+    A roadmap is touched when an added or changed organisation lies in its territory now, or had milestones
+    of it before (it moved away or was made inactive). An added organisation that no roadmap covers is said.
+    `dry_run`: the caller has written the load inside a savepoint it rolls back; nothing is written here.
+    """
+    changed = set(report.added) | set(report.updated)
+    if not changed:
+        return []
+    stored = session.execute(
+        select(col(RoadmapVersion.yaml_text), col(RoadmapVersion.source_path), col(RoadmapRecord.id))
+        .join(RoadmapRecord, (col(RoadmapRecord.id) == RoadmapVersion.roadmap_id)
+              & (col(RoadmapRecord.current_version) == RoadmapVersion.version))
+        .where(col(RoadmapRecord.active).is_(True))
+        .order_by(col(RoadmapRecord.id))
+    ).all()  # fmt: skip
+    if not stored:
+        return []
+    had = set(session.execute(
+        select(col(Milestone.roadmap_id)).where(col(Milestone.org_id).in_(sorted(changed))).distinct()
+    ).scalars())  # fmt: skip
+    orgs = {org.id: org for org in _active_orgs(session) if org.id in changed}
+    everyone = {row.id: row for row in session.execute(
+        select(col(Organisation.id), col(Organisation.municipality), col(Organisation.region))
+        .where(col(Organisation.id).in_(sorted(changed)))
+    )}  # fmt: skip
+    covered: set[str] = set()
+    lines: list[str] = []
+    for yaml_text, source_path, roadmap_id in stored:
+        try:
+            plan = parse_plan(yaml_text, f"{roadmap_id} (stored)")
+        except PlanError:
+            lines.append(f"{roadmap_id}: its stored plan no longer validates; re-sync it with `roadmap sync PLAN`")
+            continue
+        mine = sorted(org_id for org_id, org in orgs.items() if in_territory(plan, org))
+        covered.update(mine)
+        if not mine and roadmap_id not in had:
+            continue
+        result = sync_plan(session, roadmap=plan, yaml_text=yaml_text, source_path=source_path, actor=actor, now=now,
+                           dry_run=dry_run, allow_empty=True, cause=f"registry load {report.source}")  # fmt: skip
+        lines.append(_fan_out_line(roadmap_id, result, mine, dry_run))
+        lines += [f"WARNING: {warning}" for warning in result.warnings]
+    outside: dict[tuple[str, str], list[str]] = {}
+    for org_id in sorted(set(report.added) - covered):
+        if org_id in orgs:
+            place = everyone[org_id]
+            outside.setdefault((place.municipality, place.region), []).append(org_id)
+    for (municipality, region), ids in sorted(outside.items()):
+        lines.append(f"{', '.join(ids)}: in «{municipality}, {region}», which no roadmap of the store covers")
+    return lines
+
+
+def _fan_out_line(roadmap_id: str, result: SyncReport, orgs: list[str], dry_run: bool) -> str:
+    who = f" for {', '.join(orgs)}" if orgs else ""
+    counts = {"added": result.added, "updated": result.updated, "retired": result.retired,
+              "reactivated": result.reactivated}  # fmt: skip
+    done = {verb: n for verb, n in counts.items() if n}
+    if not done:
+        return f"{roadmap_id}: nothing to change{who}"
+    if list(done) == ["added"]:
+        if dry_run:
+            return f"{roadmap_id}: would add {result.added} milestones{who}"
+        return f"{roadmap_id}: added {result.added} milestones{who} (fanned out in this load)"
+    what = ", ".join(f"{n} {verb}" for verb, n in done.items())
+    return f"{roadmap_id}: milestones{who}: {what}" + (" (dry run)" if dry_run else " (in this load)")

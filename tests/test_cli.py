@@ -186,3 +186,42 @@ def test_a_refusal_inside_a_flow_prints_one_line_and_no_prefect_traceback(tmp_pa
     assert "Traceback" not in proc.stderr and "ERROR" not in proc.stderr, proc.stderr
     assert ("error: no roadmap «nope» in the store (it holds: none); load its plan first with `roadmap sync PLAN`"
             in proc.stderr.splitlines())  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("command", "url", "found"),
+    [
+        (["info"], "mysql://user:secret@localhost/roadmap", "mysql://user:***@localhost/roadmap"),
+        (["status"], "oracle://user:secret@localhost/roadmap", "oracle://user:***@localhost/roadmap"),
+        (["audit", "verify"], "mssql+pyodbc://host/db", "mssql+pyodbc://host/db"),
+        (
+            ["orgs", "list"],
+            "postgresql+psycopg2://user:secret@localhost/db",
+            "postgresql+psycopg2://user:***@localhost/db",
+        ),
+        (["demo", "--print"], "mysql://localhost/roadmap", "mysql://localhost/roadmap"),
+    ],
+)
+def test_a_store_url_of_an_unsupported_database_is_refused_not_a_traceback(command, url, found):
+    result = runner.invoke(app, [*command, "--db", url])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert (
+        f"--db: the store must be SQLite (sqlite:///path/to/roadmap.db) or PostgreSQL "
+        f"(postgresql+psycopg://user:password@host/dbname), found «{found}»"
+    ) in result.stderr
+    assert "secret" not in result.output
+
+
+def test_roadmap_db_of_an_unsupported_database_is_refused_naming_the_variable(monkeypatch):
+    from models.settings import get_settings
+
+    monkeypatch.setenv("ROADMAP_DB", "oracle://scott:tiger@localhost/orcl")
+    get_settings.cache_clear()
+    try:
+        result = runner.invoke(app, ["info"])
+    finally:
+        monkeypatch.delenv("ROADMAP_DB")
+        get_settings.cache_clear()
+    assert result.exit_code == 2, result.output
+    assert "ROADMAP_DB: the store must be SQLite" in result.stderr and "tiger" not in result.output

@@ -152,7 +152,9 @@ def test_bulk_completion_from_csv_and_a_bad_file_refused_whole(store, tmp_path):
     roadmap = plan(store)
     with session_scope(store) as session:
         rows = parse_completions_csv(session, good.read_text(encoding="utf-8"), source=str(good), roadmap=roadmap)
-        assert complete_many(session, roadmap=roadmap, rows=rows, source=str(good), now=NOW, recorded_by="t",
+        # recorded after the last date of the file: a completion in the future is refused
+        later = datetime(2020, 6, 2, 9, tzinfo=UTC)
+        assert complete_many(session, roadmap=roadmap, rows=rows, source=str(good), now=later, recorded_by="t",
                              version=1) == 3  # fmt: skip
     assert milestone_of(store, "1.2", "sech-oo-02").done_at.date() == date(2020, 6, 1)
     bad = tmp_path / "bad.csv"

@@ -3,6 +3,7 @@ errors, nothing is decided without an SMTP server, and two senders at once never
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import date, timedelta
 
@@ -43,9 +44,9 @@ def test_a_sweep_whose_sends_fail_exits_1_with_one_line_and_the_outbox_groups_th
     assert result.exit_code == 1, result.output
     failed = [r for r in rows(engine) if r.state == "failed"]
     messages = len({r.recipient for r in failed})
-    # the ntfy contacts of the sample registry fail too (no network here), each with its own error
-    assert f"digests failed: SMTP connection refused at 127.0.0.1:{port} (and 1 other error); they stay queued, " \
-           "next try " in result.stderr  # fmt: skip
+    # the ntfy contacts of the sample registry fail too (their topic variables are unset here), with other errors
+    assert re.search(rf"digests failed: SMTP connection refused at 127\.0\.0\.1:{port} \(and \d+ other errors?\); "
+                     r"they stay queued, next try \d\d:\d\d", result.stderr), result.stderr  # fmt: skip
     [line] = [x for x in result.stderr.splitlines() if x.startswith("error: ")]
     assert line.startswith(f"error: {messages} of {messages} digests failed: ")
     assert "roadmap outbox send" in result.stderr
@@ -58,7 +59,8 @@ def test_a_sweep_whose_sends_fail_exits_1_with_one_line_and_the_outbox_groups_th
     assert grouped[0].startswith(
         f"failed: {smtp_rows} × SMTP connection refused at 127.0.0.1:{port} ({emails} recipients"
     )
-    assert len(grouped) == 2  # two distinct errors, not one line per message
+    # one line per distinct error, not one per message
+    assert len(grouped) == len({r.last_error for r in failed}) < len(failed)
 
     # sent again at once: the backoff has not passed, nothing is due
     again = runner.invoke(app, ["outbox", "send", "--db", db_url])

@@ -20,6 +20,7 @@ SCHOOL = 'МБОУ "Сеченовская СШ № 1" (образец)'
 
 def sample_digest() -> Digest:
     def e(kind: str, mid: int, item: str, title: str, end: date, **kw) -> DigestEntry:  # noqa: ANN003
+        kw.setdefault("party", "oo_head")  # whom the commands name with --by
         return DigestEntry(kind, mid, "sechenovsky-2020", ROADMAP, item, title, kw.pop("org", SCHOOL),
                            kw.pop("start", date(2020, 1, 1)), end, **kw)  # fmt: skip
 

@@ -44,9 +44,10 @@ from models.store import (
 from tasks.audit import GENESIS, event_hash, verify_chain
 
 PREVIOUS = "0001_initial"
-HEAD = "0007_web_users"
+HEAD = "0009_oktmo_of_organisations"
 REVISIONS = {PREVIOUS, "0002_deadline_changes", "0003_outbox_of_reminders", "0004_completions_with_evidence",
-             "0005_monitoring_of_indicators", "0006_outbox_claims", HEAD}  # fmt: skip
+             "0005_monitoring_of_indicators", "0006_outbox_claims", "0007_web_users", "0008_scheduled_windows",
+             HEAD}  # fmt: skip
 
 T0 = datetime(2020, 3, 2, 9, 30, tzinfo=UTC)
 T1 = datetime(2020, 5, 20, 14, 5, 7, 250000, tzinfo=UTC)
@@ -172,6 +173,12 @@ OLD_ROWS: dict[str, list[dict[str, Any]]] = {
     ],
 }
 
+# Columns later revisions added to the previous release's tables, with the value an upgraded row gets.
+ADDED_COLUMNS: dict[str, dict[str, Any]] = {
+    "milestone": {"scheduled_at": None, "scheduled_by": None, "schedule_text": None},  # 0006
+    "organisation": {"oktmo": None},  # 0007
+}
+
 MODELS: dict[str, type[SQLModel]] = {
     "roadmap": RoadmapRecord,
     "roadmap_version": RoadmapVersion,
@@ -284,7 +291,8 @@ def test_a_previous_release_store_upgrades_in_place_and_keeps_every_row(db_url: 
             for table, rows in OLD_ROWS.items():
                 model = MODELS[table]
                 stored = [record.model_dump() for record in session.exec(select(model))]
-                assert sorted(stored, key=lambda row: row["id"]) == rows, table
+                expected = [{**row, **ADDED_COLUMNS.get(table, {})} for row in rows]
+                assert sorted(stored, key=lambda row: row["id"]) == expected, table
             events, head = audit_rows()
             stored_events = session.exec(select(AuditEvent).order_by(AuditEvent.seq)).all()
             assert [event.model_dump() for event in stored_events] == events

@@ -198,7 +198,7 @@ def test_a_file_with_bad_rows_is_refused_whole_naming_each_line(engine):
     load_orgs_text(engine, TOMSK_ORGS.read_text("utf-8"))
     before = (count(engine, Organisation), count(engine, AuditEvent))
     assert refused(BAD) == [
-        "orgs.csv:3: kind: expected one of ОО, ДО, СПО, УО, found «школа»",
+        "orgs.csv:3: kind: expected one of ОО, ДО, СПО, УО (Cyrillic letters), found «школа»",
         "orgs.csv:4: curator_email: expected one e-mail address such as curator@school.example.org, found «curator@»",
         "orgs.csv:5: timezone: expected an IANA time zone such as Europe/Moscow or Asia/Tomsk, "
         "found «Europe/Sechenovo»",
@@ -213,7 +213,7 @@ def test_header_problems_are_named():
     assert refused(HEADER.replace(",head_email", ",phone") + "\n") == [
         "orgs.csv:1: header: missing required columns head_email "
         "(expected id,name,kind,municipality,region,timezone,curator_email,head_email)",
-        "orgs.csv:1: header: unknown columns «phone» (optional columns are curator_url, head_url, active)",
+        "orgs.csv:1: header: unknown columns «phone» (optional columns are curator_url, head_url, active, oktmo)",
     ]
     assert refused("") == [
         "orgs.csv:1: header: expected the header id,name,kind,municipality,region,timezone,curator_email,"
@@ -362,7 +362,7 @@ def test_contacts_for_a_per_organisation_role_come_from_the_organisation(secheno
     with session_scope(sechenovsky_registry) as session:
         assert contacts_for(session, roadmap=roadmap, party_id="oo_curator", org_id="sech-oo-01") == [
             Address("email", "sech-oo-01-curator@example.org", name),
-            Address("apprise", "ntfy://ntfy.example.org/sech-oo-01-sample", name),
+            Address("apprise", "ntfy://ntfy.example.org/${SECH_OO_01_NTFY_TOPIC}", name),
         ]
         assert contacts_for(session, roadmap=roadmap, party_id="oo_head", org_id="sech-oo-01") == [
             Address("email", "sech-oo-01-head@example.org", name)
@@ -388,7 +388,7 @@ def test_contacts_for_a_body_prefer_the_roadmap_then_any_roadmap(sechenovsky_reg
         ]
         assert [a.target for a in contacts_for(session, roadmap=sech, party_id="surina", org_id=None)] == [
             "sech-uo-specialist-3@example.org",
-            "ntfy://ntfy.example.org/sech-coordinator-sample",
+            "ntfy://ntfy.example.org/${SECH_COORDINATOR_NTFY_TOPIC}",
         ]
         assert contacts_for(session, roadmap=valuysky, party_id="uo", org_id=None) == [
             Address("email", "any-uo@example.org", "Любое УО (образец)")
@@ -486,7 +486,7 @@ def test_cli_refuses_a_bad_file_on_stderr_with_exit_2(engine, db_url, tmp_path):
     result = run("orgs", "load", str(bad), "--db", db_url)
     assert result.exit_code == 2 and result.stdout == ""
     errors = result.stderr.splitlines()
-    assert errors[0] == f"{bad}:3: kind: expected one of ОО, ДО, СПО, УО, found «школа»"
+    assert errors[0] == f"{bad}:3: kind: expected one of ОО, ДО, СПО, УО (Cyrillic letters), found «школа»"
     assert errors[-1] == f"{bad}: 6 problems; nothing was loaded"
     assert (count(engine, Organisation), count(engine, AuditEvent)) == (0, 0)
 
@@ -506,7 +506,10 @@ def test_cli_user_mistakes_get_a_message_not_a_traceback(db_url, tmp_path):
     result = run("orgs", "load", str(header), "--db", db_url)
     assert result.exit_code == 2 and result.stderr.startswith(f"{header}:1: header: missing required columns kind")
     result = run("orgs", "list", "--kind", "школа", "--db", db_url)
-    assert (result.exit_code, result.stderr) == (2, "--kind: expected one of ОО, ДО, СПО, УО, found «школа»\n")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "--kind: expected one of ОО, ДО, СПО, УО (Cyrillic letters), found «школа»\n",
+    )
     assert "Traceback" not in result.output
 
 
@@ -519,17 +522,18 @@ def test_cli_list_filters_and_masks_urls(engine, db_url):
     data = json.loads(result.stdout)
     assert len(data) == 20 and {d["kind"] for d in data} == {"УО"}
     assert set(data[0]) == {"id", "name", "kind", "municipality", "region", "timezone", "curator_email",
-                            "head_email", "curator_url", "head_url", "active"}  # fmt: skip
+                            "head_email", "curator_url", "head_url", "active", "oktmo"}  # fmt: skip
     table = run("orgs", "list", "--municipality", "Сеченовский муниципальный район", "--db", db_url).stdout
-    assert "ntfy://ntfy.example.org/***" in table and "sech-oo-01-sample" not in table
+    assert "ntfy://ntfy.example.org/***" in table and "SECH_OO_01" not in table
     assert "sech-oo-09" not in table  # inactive: only with --all
     assert "sech-oo-09" in run("orgs", "list", "--all", "--db", db_url).stdout
     exported = run("orgs", "list", "--all", "--format", "csv", "--show-secrets", "--db", db_url).stdout
     assert len(parse_orgs_csv(exported, source="export.csv")) == 73  # an export loads back
     parties = run("parties", "list", "--roadmap", "tomsk-2020-2024", "--db", db_url).stdout
-    assert "mmost://mattermost.example.org/***" in parties and "sample-token" not in parties
+    assert "mmost://mattermost.example.org/***" in parties and "TOMSK_TOIPKRO" not in parties
     assert (
-        "mmost://mattermost.example.org/sample-token" in run("parties", "list", "--show-secrets", "--db", db_url).stdout
+        "mmost://mattermost.example.org/${TOMSK_TOIPKRO_MATTERMOST_TOKEN}"
+        in run("parties", "list", "--show-secrets", "--db", db_url).stdout
     )
     assert run("parties", "list", "--party", "nobody", "--db", db_url).stdout == "(no contacts match)\n"
 

@@ -103,8 +103,8 @@ def test_digests_arrive_in_russian_once_per_recipient_and_not_twice_the_same_day
         uo = to(first, "sech-uo@example.org")[0]
         assert "Эскалация" in uo.part("plain") and "Просрочено на 55 дн.; ответственные: ОО, ДО" in uo.part("plain")
         # the coordinator's ntfy contact was recorded, never sent
-        assert [r for r, _s, _t in recorder.sent] == ["ntfy://ntfy.example.org/sech-coordinator-sample",
-                                                      "ntfy://ntfy.example.org/sech-oo-01-sample"]  # fmt: skip
+        assert [r for r, _s, _t in recorder.sent] == ["ntfy://ntfy.example.org/${SECH_COORDINATOR_NTFY_TOPIC}",
+                                                      "ntfy://ntfy.example.org/${SECH_OO_01_NTFY_TOPIC}"]  # fmt: skip
 
         # a second sweep the same day sends nothing
         again_decided, again = sweep(engine, date(2020, 5, 25), notifier, now=at(date(2020, 5, 25), 9))

@@ -126,7 +126,7 @@ def test_cli_diff_prints_item_changes(tmp_path):
 def test_bad_db_url_is_refused_clearly():
     result = runner.invoke(app, ["status", "--db", "roadmap.db"])
     assert result.exit_code == 2
-    assert "--db must be an SQLAlchemy URL such as sqlite:///roadmap.db" in result.stderr
+    assert "--db: expected an SQLAlchemy URL such as sqlite:///roadmap.db" in result.stderr
 
 
 @pytest.fixture
@@ -178,6 +178,9 @@ def test_cli_sweep_dry_run_prints_digests_and_outbox_shows_what_was_sent(registr
     assert demo.exit_code == 0, demo.output
     assert "mail sink on 127.0.0.1:" in demo.stdout and "received" in demo.stdout
     assert "recorded, not sent (not e-mail): ntfy://ntfy.example.org/***" in demo.stdout
+    # the summary counts what went out: 26 e-mails reached the sink; the 2 ntfy digests never left
+    assert "sent 26 e-mails (digests); 2 ntfy messages recorded, not sent; 0 failed" in demo.stdout.splitlines()
+    assert "sent 28 digests" not in demo.stdout
     # then the 2020 monitoring on the sample figures: the УО's two addresses get the notice, report attached
     assert "received 2 monitoring notices:" in demo.stdout
     name = "monitoring-sechenovsky-2020-2020-snapshot-1.html"

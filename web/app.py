@@ -209,6 +209,7 @@ def create_app(
 
     settings = settings or get_settings()
     engine = open_store(db_url or settings.db_url)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield

@@ -7,6 +7,8 @@ Create Date: 2026-12-02 14:30:00
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -33,7 +35,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("email"),
     )
     for table in ("api_token", "signin_link", "web_session"):
-        columns = [
+        columns: list[Any] = [
             sa.Column("id", sa.Integer(), nullable=False),
             sa.Column("user_id", sa.Integer(), nullable=False),
             sa.Column("token_hash", sa.String(length=64), nullable=False),

@@ -1,0 +1,85 @@
+"""`roadmap schedule`: give a milestone that waits for a date its window (a thin face over tasks.schedule)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.audit import _plan, bulk_file
+from cli.runner import actor
+from cli.store import DbOption, _engine, _fail
+from models.db import session_scope
+from models.ru import format_window
+from models.settings import get_settings
+from models.store import Milestone
+from tasks.complete import OPERATOR
+from tasks.schedule import ScheduleError, ScheduleRequest, parse_schedule_csv, schedule_many
+from tasks.schedule import schedule as schedule_milestone
+
+
+def schedule(
+    milestone: Annotated[int | None, typer.Argument(help="the milestone id (as reminders and status show it)")] = None,
+    window: Annotated[
+        str | None, typer.Option("--window", help="the window in words: «с 1 по 15 октября 2021 г.», «до 15.10.2021»")
+    ] = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="the party setting the date (default ROADMAP_ACTOR or operator)")
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", help="why, or on what basis (e.g. «график УО № 3»)")] = None,
+    csv_file: Annotated[Path | None, typer.Option("--csv", help="schedule in bulk from a CSV file")] = None,
+    roadmap: Annotated[str | None, typer.Option("--roadmap", help="the roadmap of the --csv rows")] = None,
+    db: DbOption = None,
+) -> None:
+    """Give a milestone that waits for a date («по отдельному графику», …) its window, without amending the plan.
+
+    The window is read like a plan's deadline and must be one window inside the roadmap's period (or
+    the item's own bounds). The milestone becomes planned and the usual reminders follow; the change
+    is an audit event. Only a responsible party, one above it, or the operator may schedule; a
+    milestone dated by the plan is changed by amending the plan instead. The CSV has the header
+    organisation,item,occurrence,window (optional note) and is refused whole, each bad line named.
+
+    Example: roadmap schedule 42 --window "с 1 по 15 октября 2021 г." --by uo
+    """
+    who = by or get_settings().actor or OPERATOR
+    engine = _engine(db)
+    now = datetime.now(UTC)
+    try:
+        if csv_file is not None:
+            roadmap_id, text = bulk_file(csv_file, roadmap)
+            with session_scope(engine) as session:
+                plan, _version = _plan(session, roadmap_id)
+                rows = parse_schedule_csv(session, text, source=str(csv_file), roadmap=plan, by=who)
+                count = schedule_many(session, roadmap=plan, rows=rows, source=str(csv_file), now=now,
+                                      recorded_by=actor(None))  # fmt: skip
+            typer.echo(f"{csv_file}: {count} milestones scheduled")
+            return
+        if milestone is None or window is None:
+            raise _fail("give a MILESTONE id and --window (or --csv FILE --roadmap ID)")
+        with session_scope(engine) as session:
+            row = session.get(Milestone, milestone)
+            if row is None:
+                raise ScheduleError(f"no milestone {milestone} in the store (see roadmap status)")
+            plan, _version = _plan(session, row.roadmap_id)
+            done, was = schedule_milestone(session, roadmap=plan, request=ScheduleRequest(milestone, window, who, note),
+                                           now=now, recorded_by=actor(None))  # fmt: skip
+        before = f"it was {format_window(*was)}" if was else "it was waiting for a date"
+        org = f" for {done.org_id}" if done.org_id else ""
+        typer.echo(f"milestone {milestone} ({done.roadmap_id} item {done.item_number}{org}) scheduled: "
+                   f"{format_window(done.window_start, done.window_end)} ({before}); reminders now follow its "
+                   "deadline")  # fmt: skip
+    except ScheduleError as exc:
+        lines = str(exc).splitlines()
+        if len(lines) > 1:  # a CSV file: each line's problem as FILE:LINE: …, then the count
+            for text in lines:
+                typer.echo(text, err=True)
+            raise typer.Exit(2) from None
+        raise _fail(f"refused: {exc}") from None
+    finally:
+        engine.dispose()
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(schedule)
