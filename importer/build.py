@@ -19,9 +19,9 @@ from importer.header import OrderHeader, level_of, period_in, read_order, territ
 from importer.parties import PartyBook, defined_abbreviations, nominative_phrase, translit
 from importer.readers import read_document
 from importer.rows import LogicalRow, logical_rows
-from models.ru import format_window
 from models.deadline import Deadline, DeadlineError, Period, parse_deadline
 from models.plan import ORG_KINDS, number_key
+from models.ru import format_window
 
 _DUMMY = Period(date(2000, 1, 1), date(2000, 12, 31))
 _TARGET = re.compile(r"((?:19|20)\d\d)\s*(?:г\.?|год)?\s*[-–—:]\s*(\d+(?:[.,]\d+)?)\s*(%?)")
