@@ -16,6 +16,7 @@ from prefect import flow
 from models.db import open_store
 from models.settings import get_settings
 from notifications.dispatch import make_notifier
+from notifications.links import link_maker
 from tasks.dispatch import DeliveryFailed
 from tasks.prefect_tasks import check_can_send_task, dispatch_task, publish_dispatch_summary
 
@@ -40,7 +41,15 @@ def dispatch(
     try:
         check_can_send_task(engine, smtp)
         notifier, recorder = make_notifier(smtp, external=external)
-        sent = dispatch_task(engine, notifier=notifier, now=now, workers=workers, roadmaps=roadmaps, actor="dispatch")
+        sent = dispatch_task(
+            engine,
+            notifier=notifier,
+            now=now,
+            workers=workers,
+            roadmaps=roadmaps,
+            actor="dispatch",
+            link_for=link_maker(settings),
+        )
         lines = sent.lines() if sent.attempted else ["nothing due to send"]
         publish_dispatch_summary("## Dispatch\n\n" + "\n".join(f"    {line}" for line in lines) + "\n")
         result = {"dispatch": sent, "lines": lines, "recorded": recorder.sent}

@@ -11,6 +11,7 @@ from models.calendar import default_calendar
 from models.db import open_store, session_scope
 from models.settings import get_settings
 from notifications.dispatch import make_notifier
+from notifications.links import link_maker
 from tasks.dispatch import DeliveryFailed, dry_run_groups, preview
 from tasks.prefect_tasks import (
     check_can_send_task,
@@ -55,6 +56,7 @@ def sweep(
     engine = open_store(db or settings.db_url)
     now = now or datetime.now(UTC)
     smtp = smtp_url or settings.smtp_url
+    links = link_maker(settings)  # digests link to the pages when they have an address (ROADMAP_WEB_URL)
     try:
         with session_scope(engine, readonly=True) as session:
             # an unknown roadmap or zone fails the run; a zone without milestones is said in the summary
@@ -74,10 +76,12 @@ def sweep(
                 )  # fmt: skip
         lines = scope + [line for report in decided for line in report.lines()]
         if dry_run:
-            digests = preview(dry_run_groups(engine, [r.rows for r in decided], now=now), now, as_of)
+            digests = preview(dry_run_groups(engine, [r.rows for r in decided], now=now), now, as_of, links)
             return {"decided": decided, "digests": digests, "lines": lines}
         notifier, recorder = make_notifier(smtp, external=external)
-        sent = dispatch_task(engine, notifier=notifier, now=now, workers=workers, roadmaps=roadmaps, as_of=as_of)
+        sent = dispatch_task(
+            engine, notifier=notifier, now=now, workers=workers, roadmaps=roadmaps, as_of=as_of, link_for=links
+        )
         lines += sent.lines()
         publish_sweep_summary("## Sweep\n\n" + "\n".join(f"    {line}" for line in lines) + "\n")
         result = {"decided": decided, "dispatch": sent, "lines": lines, "recorded": recorder.sent}

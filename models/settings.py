@@ -73,8 +73,9 @@ class Settings(BaseSettings):
     actor: str = Field(default="", description="who runs commands (recorded in the audit trail); default the OS user")
     smtp_url: str = Field(default="", description="apprise mailto:// URL of the SMTP server, without recipients")
     web_url: str = Field(
-        default="http://127.0.0.1:8000",
-        description="the address the web pages are reached at: links in messages point there",
+        default="",
+        description="the address the web pages are reached at (https://roadmap.example.org): messages link there; "
+        "without it, messages give the CLI commands",
     )
     web_secret: str = Field(
         default="",

@@ -77,6 +77,10 @@ class Digest:
     entries: Sequence[DigestEntry]
     link: str | None = None
     limit: int = MAX_ENTRIES
+    # milestone id -> a signed link to its page (when the web pages have an address): shown instead of
+    # the commands, which only the operator can run
+    links: dict[int, str] = field(default_factory=dict)
+    site: str = ""  # the pages' address, for the full list
     subject: str = field(init=False, default="")
 
 

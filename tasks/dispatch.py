@@ -169,13 +169,25 @@ def entry_from(payload: dict[str, Any]) -> DigestEntry:
     )  # fmt: skip
 
 
-def build_digest(recipient: str, payloads: list[dict[str, Any]], now: datetime, as_of: date | None = None) -> Digest:
-    """The digest for one recipient, dated `as_of` or today in the roadmaps' time zone."""
+LinkFor = Callable[[int, str], str]  # (milestone id, recipient) -> a signed link to the milestone's page
+
+
+def build_digest(
+    recipient: str, payloads: list[dict[str, Any]], now: datetime, as_of: date | None = None,
+    link_for: LinkFor | None = None,
+) -> Digest:  # fmt: skip
+    """The digest for one recipient, dated `as_of` or today in the roadmaps' time zone; with `link_for`,
+    each entry carries a signed link to its milestone's page instead of the commands."""
     zone = ZoneInfo(payloads[0].get("timezone") or "Europe/Moscow")
     # one reminder per milestone and kind: a retried row and a fresh one must not both show
     unique = {(p["milestone_id"], p["kind"]): p for p in payloads}
     name = next((p["addressee"] for p in payloads if p.get("addressee")), "")
-    return Digest(recipient, name, as_of or now.astimezone(zone).date(), [entry_from(p) for p in unique.values()])
+    entries = [entry_from(p) for p in unique.values()]
+    digest = Digest(recipient, name, as_of or now.astimezone(zone).date(), entries)
+    if link_for is not None:
+        digest.links = {e.milestone_id: link_for(e.milestone_id, recipient) for e in entries}
+        digest.site = link_for(0, recipient).split("/m/", 1)[0]
+    return digest
 
 
 def _ready(now: datetime, roadmaps: list[str] | None, families: Collection[str] | None) -> list[Any]:
@@ -248,12 +260,13 @@ def files_for(recipient: str, family: str, payloads: list[dict[str, Any]]) -> li
 
 
 def render_group(
-    recipient: str, family: str, payloads: list[dict[str, Any]], now: datetime, as_of: date | None = None
-) -> tuple[str, str, str]:
+    recipient: str, family: str, payloads: list[dict[str, Any]], now: datetime, as_of: date | None = None,
+    link_for: LinkFor | None = None,
+) -> tuple[str, str, str]:  # fmt: skip
     """(subject, text, HTML) of one message: the recipient's monitoring notices, or its reminder digest."""
     if family == MONITORING:
         return render_notices(payloads, attached=files_for(recipient, family, payloads))
-    return render(build_digest(recipient, payloads, now, as_of))
+    return render(build_digest(recipient, payloads, now, as_of, link_for))
 
 
 def dispatch(
@@ -267,13 +280,19 @@ def dispatch(
     on_sent: Callable[[str], None] | None = None,
     families: Collection[str] | None = None,
     actor: str = "sweep",
+    link_for: LinkFor | None = None,
 ) -> DispatchReport:
-    """Send every ready message (of these families; default all); mark each one's rows as soon as its send finishes."""
+    """Send every ready message (of these families; default all); mark each one's rows as soon as its send finishes.
+
+    With `link_for`, digests carry a signed link to each milestone's page (see notifications/links.py).
+    """
     report = DispatchReport(families=_families(families))
     groups = claim(engine, now=now, token=uuid.uuid4().hex, roadmaps=roadmaps, families=families)
     if not groups:
         return report
-    messages = {g: render_group(g[0], g[1], [row.payload for row in rows], now, as_of) for g, rows in groups.items()}
+    messages = {
+        g: render_group(g[0], g[1], [row.payload for row in rows], now, as_of, link_for) for g, rows in groups.items()
+    }
     try:
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             futures = {
@@ -362,7 +381,7 @@ def _mark_failed(engine: Engine, rows: list[OutboxMessage], error: str, now: dat
 
 
 def preview(
-    groups: dict[str, list[dict[str, Any]]], now: datetime, as_of: date | None = None
+    groups: dict[str, list[dict[str, Any]]], now: datetime, as_of: date | None = None, link_for: LinkFor | None = None
 ) -> list[tuple[str, str, str]]:
     """(recipient, subject, text) of the messages a dry run would send: per recipient, its digest, then its notice."""
     out = []
@@ -370,7 +389,7 @@ def preview(
         for name in FAMILIES:
             mine = [p for p in payloads if family(p["kind"]) == name]
             if mine:
-                subject, text, _html = render_group(recipient, name, mine, now, as_of)
+                subject, text, _html = render_group(recipient, name, mine, now, as_of, link_for)
                 out.append((_shown(recipient), subject, text))
     return out
 

@@ -101,3 +101,15 @@ def test_html_digests_escape_what_comes_from_files():
     _, text, html = render(Digest(digest.recipient, "", digest.today, [entry]))
     assert "<script>" not in html and "&lt;script&gt;" in html and "&amp; приказ" in html
     assert "<script>alert(1)</script> & приказ" in text  # plain text stays as written
+
+
+def test_with_the_pages_configured_every_entry_links_to_its_milestone_instead_of_a_command():
+    digest = sample_digest()
+    digest.links = {e.milestone_id: f"https://roadmap.example.org/m/signed-{e.milestone_id}" for e in digest.entries}
+    digest.site = "https://roadmap.example.org"
+    _subject, text, html = render(digest)
+    assert "roadmap complete" not in text and "roadmap schedule" not in text
+    for entry in digest.entries:
+        assert f"Открыть и отметить выполнение: https://roadmap.example.org/m/signed-{entry.milestone_id}" in text
+        assert f'<a href="https://roadmap.example.org/m/signed-{entry.milestone_id}">' in html
+    assert "вход — по адресу электронной\nпочты, на который пришло это письмо" in text

@@ -7,8 +7,6 @@ per request), narrow what is asked to the user's scope, call an operation, and r
 
 from __future__ import annotations
 
-import os
-import secrets
 import time
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Callable
@@ -20,7 +18,6 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlalchemy.engine import Engine
 
@@ -28,6 +25,7 @@ from models.db import open_store
 from models.ru import format_date, plural
 from models.settings import Settings, get_settings
 from notifications.dispatch import Notifier
+from notifications.links import read_link, site_secret
 from notifications.smtp import SmtpNotifier
 from operations.context import Actor, Clock, Context
 from operations.milestones import organisations_of
@@ -35,7 +33,6 @@ from tasks.accounts import ROLE_RU, session_for, user_for_api_token
 from web.scope import Scope
 
 COOKIE = "roadmap_session"
-LINK_MAX_AGE = 60 * 60 * 24 * 45  # a digest's links stay good for 45 days
 
 
 class SignInRequired(Exception):
@@ -72,7 +69,7 @@ class WebState:
     clock: Callable[[], Clock]
     mailer: Notifier
     templates: Environment
-    signer: URLSafeTimedSerializer
+    secret: str
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter(limit=5, window=600))
     secure_cookies: bool = False
 
@@ -88,19 +85,6 @@ class Viewer:
     @property
     def user(self) -> Any:
         return self.scope.user
-
-
-def web_secret(settings: Settings) -> str:
-    """ROADMAP_WEB_SECRET, else a random one kept in the data folder (0600), made on first use."""
-    if settings.web_secret:
-        return settings.web_secret
-    path = settings.data_dir / "web-secret"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_urlsafe(48))
-    return path.read_text(encoding="utf-8").strip()
 
 
 def templates() -> Environment:
@@ -183,18 +167,14 @@ def render(request: Request, name: str, status_code: int = 200, **values: Any) -
     return HTMLResponse(html, status_code=status_code)
 
 
-def milestone_link(settings: Settings, secret: str, milestone_id: int, recipient: str) -> str:
-    """The signed, expiring link a digest carries to one milestone (for `recipient`)."""
-    token = URLSafeTimedSerializer(secret, salt="milestone-link").dumps({"m": milestone_id, "to": recipient})
-    return f"{settings.web_url.rstrip('/')}/m/{token}"
-
-
 def read_milestone_link(web: WebState, token: str) -> dict[str, Any] | None:
-    try:
-        data = web.signer.loads(token, max_age=LINK_MAX_AGE)
-    except (SignatureExpired, BadSignature):
-        return None
-    return data if isinstance(data, dict) and isinstance(data.get("m"), int) else None
+    return read_link(web.secret, token)
+
+
+def site_url(request: Request) -> str:
+    """Where the pages are reached: ROADMAP_WEB_URL, else the address this request came to."""
+    configured: str = state(request).settings.web_url
+    return (configured or str(request.base_url)).rstrip("/")
 
 
 def create_app(
@@ -225,10 +205,10 @@ def create_app(
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
-    secret = web_secret(settings)
+    secret = site_secret(settings)
     app.state.web = WebState(
         engine=engine, settings=settings, clock=clock, mailer=mailer or SmtpNotifier(settings.smtp_url),
-        templates=templates(), signer=URLSafeTimedSerializer(secret, salt="milestone-link"),
+        templates=templates(), secret=secret,
         secure_cookies=settings.web_url.startswith("https://"),
     )  # fmt: skip
 

@@ -13,7 +13,7 @@ from operations.context import Actor, Context
 from operations.milestones import stream_milestones
 from tasks.accounts import user_for_feed
 from tasks.status import StatusFilter
-from web.app import _scope, state
+from web.app import _scope, site_url, state
 
 router = APIRouter(include_in_schema=False)
 
@@ -34,7 +34,7 @@ def feed(request: Request, token: str) -> Response:
     calendar.add("prodid", "-//roadmap-engine//ЦМН//RU")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", "Дорожные карты наставничества")
-    base = web.settings.web_url.rstrip("/")
+    base = site_url(request)
     for row in stream_milestones(ctx, f=scope.narrow(StatusFilter())):
         if row.end is None:
             continue

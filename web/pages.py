@@ -28,7 +28,17 @@ from tasks.accounts import (
     use_signin_link,
 )
 from tasks.status import StatusFilter
-from web.app import COOKIE, SignInRequired, Viewer, page_viewer, read_milestone_link, render, state, viewer
+from web.app import (
+    COOKIE,
+    SignInRequired,
+    Viewer,
+    page_viewer,
+    read_milestone_link,
+    render,
+    site_url,
+    state,
+    viewer,
+)
 
 router = APIRouter(include_in_schema=False)
 PER_PAGE = 50
@@ -84,7 +94,7 @@ def signin(
         usable = user is not None and user.disabled_at is None
         token = new_signin_link(session, user=user, next_path=next, now=clock.now) if usable and user else None
     if token is not None:
-        link = f"{web.settings.web_url.rstrip('/')}/auth/link/{token}"
+        link = f"{site_url(request)}/auth/link/{token}"
         text = (
             f"Здравствуйте!\n\nДля входа в систему дорожных карт наставничества откройте ссылку:\n{link}\n\n"
             "Ссылка действует 20 минут и только один раз. Если вы не запрашивали вход, ничего не делайте.\n"
@@ -312,7 +322,7 @@ def calendar_new(
         user = session.get(WebUser, found.user.id)
         assert user is not None
         token = new_feed_token(session, user=user)
-    url = f"{web.settings.web_url.rstrip('/')}/calendar/{token}.ics"
+    url = f"{site_url(request)}/calendar/{token}.ics"
     return render(request, "calendar.html.j2", viewer=found, feed_url=url)
 
 
