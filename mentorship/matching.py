@@ -136,18 +136,20 @@ def matrices(mentees: Sequence[Mentee], mentors: Sequence[Mentor]) -> Matrices:
     form = table[np.array([categories[q.category] for q in mentors], dtype=np.int64)[None, :],
                  np.array([categories[p.category] for p in mentees], dtype=np.int64)[:, None]]  # fmt: skip
 
-    def accepts(people: Sequence[Mentee] | Sequence[Mentor]) -> NDArray[np.bool_]:
+    def accepts(people: Sequence[frozenset[str]]) -> NDArray[np.bool_]:
         out = np.ones((len(people), len(FORMS) + 1), dtype=bool)  # the last column: "no form" (never allowed)
         out[:, -1] = False
-        for k, person in enumerate(people):
-            wanted = person.forms & set(FORMS)
+        for k, person_forms in enumerate(people):
+            wanted = person_forms & set(FORMS)
             if wanted:
                 out[k, : len(FORMS)] = [f in wanted for f in FORMS]
         return out
 
     safe = np.where(form >= 0, form, len(FORMS))
-    by_mentee = np.take_along_axis(accepts(mentees), safe, axis=1)
-    by_mentor = np.take_along_axis(accepts(mentors).T, safe, axis=0) if m else np.zeros((n, 0), dtype=bool)
+    by_mentee = np.take_along_axis(accepts([p.forms for p in mentees]), safe, axis=1)
+    by_mentor = (
+        np.take_along_axis(accepts([q.forms for q in mentors]).T, safe, axis=0) if m else np.zeros((n, 0), dtype=bool)
+    )
     individual = np.array([q.limit == 1 for q in mentors], dtype=bool)
     wants = np.array([p.wants for p in mentees])
     formats = ~(((wants == "one-to-one")[:, None] & ~individual[None, :]) |
