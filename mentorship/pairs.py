@@ -99,7 +99,7 @@ def load_base(session: Session, *, org: str, year: int, limit: int) -> Base:
 
 
 def proposal_json(proposal: Proposal, *, org: str, year: int, limit: int, proposal_id: int | None) -> dict[str, Any]:
-    """The documented shape: {"pairs": [{"mentor", "mentees", "form", "reasons"}], "unmatched": [{"mentee", "reason"}]}."""
+    """{"pairs": [{"mentor", "mentees", "form", "reasons", …}], "unmatched": [{"mentee", "reason"}], "summary"}."""
     return {
         "proposal": proposal_id, "org": org, "year": year, "academic_year": academic_year(year),
         "max_mentees": limit, "pairs": [g.as_json() for g in proposal.groups], "unmatched": proposal.unmatched,
