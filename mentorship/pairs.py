@@ -31,7 +31,7 @@ from mentorship.vocabulary import MENTEE, MENTOR, academic_year
 from models.ru import format_date
 from models.store import Organisation, Pair, PairMember, PairProposal, Participant
 from tasks.audit import record_event
-from tasks.complete import CompletionRequest, complete, store_file
+from tasks.complete import CompletionRequest, StoredFile, complete, store_file
 from tasks.monitoring import stored_plan
 from tasks.registry import RegistryError, RegistryIssue
 
@@ -336,11 +336,20 @@ def _complete_step(
     report.evidence = (f"Сформированы наставнические пары и группы на {academic_year(report.year)} учебный год: "
                        f"{len(listing)} ({mentees} наставляемых, {mentors} наставников); список пар — файл {name} "
                        f"(участники под псевдонимами)")  # fmt: skip
-    for m in todo:
+    report.completed = complete_steps(session, todo, evidence=report.evidence, by=by, now=now,
+                                      recorded_by=recorded_by, stored=stored)  # fmt: skip
+
+
+def complete_steps(
+    session: Session, milestones: list[StepMilestone], *, evidence: str, by: str, now: datetime, recorded_by: str,
+    stored: StoredFile | None = None,
+) -> list[StepMilestone]:  # fmt: skip
+    """Complete each milestone through the completion path (its rules, its audit event); a refusal refuses all."""
+    for m in milestones:
         plan, version = stored_plan(session, m.roadmap_id)
-        complete(session, roadmap=plan, request=CompletionRequest(m.id, report.evidence, by, now), now=now,
+        complete(session, roadmap=plan, request=CompletionRequest(m.id, evidence, by, now), now=now,
                  recorded_by=recorded_by, stored=stored, version=version)  # fmt: skip
-        report.completed.append(m)
+    return milestones
 
 
 def list_pairs(session: Session, *, org: str, year: int) -> list[dict[str, Any]]:
