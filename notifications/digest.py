@@ -18,13 +18,14 @@ from jinja2 import Environment
 from models.ru import format_date, format_window, plural
 from notifications.templating import make_environment
 
-KIND_ORDER = ("escalation", "lapse", "overdue", "before", "check-in", "moved", "waiting")
+KIND_ORDER = ("escalation", "lapse", "overdue", "before", "check-in", "feedback", "moved", "waiting")
 KIND_TITLES = {
     "escalation": "Эскалация: просроченные мероприятия подведомственных исполнителей",
     "lapse": "Срок истёк",
     "overdue": "Просрочено",
     "before": "Приближается срок",
     "check-in": "Промежуточный отчёт по постоянному мероприятию",
+    "feedback": "Нет обратной связи после встреч наставнических пар",
     "moved": "Изменены сроки или ответственные (внесение изменений в дорожную карту)",
     "waiting": "Ожидает назначения срока",
 }
@@ -105,6 +106,8 @@ def subject_for(digest: Digest) -> str:
         parts.append(f"просрочено: {late}")
     if counts["before"] + counts["check-in"]:
         parts.append(f"скоро срок: {counts['before'] + counts['check-in']}")
+    if counts["feedback"]:
+        parts.append(f"нет обратной связи: {counts['feedback']}")
     if counts["moved"]:
         parts.append(f"изменены сроки: {counts['moved']}")
     if counts["waiting"]:
