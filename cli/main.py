@@ -17,6 +17,7 @@ import typer
 
 from cli import audit, demo, render, serve, store, sweep
 from cli import importing as import_command
+from cli import mentorship as mentorship_commands
 from cli.monitor import register as register_monitoring
 from cli.registry import orgs_app, parties_app
 from cli.report import report_app
@@ -181,6 +182,7 @@ demo.register(app)
 audit.register(app)
 register_monitoring(app)
 import_command.register(app)
+mentorship_commands.register(app)  # issue 17: participants, pairs, meetings, feedback, reflection
 app.add_typer(report_app, name="report")
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(parties_app, name="parties")
