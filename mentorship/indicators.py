@@ -124,7 +124,7 @@ def participant_figures(session: Session, plan: Roadmap, year: int) -> dict[str,
             takings[row[2]] = _Taking(*row)
     if not takings:
         return {}
-    satisfied = _satisfied(session, list(takings), start.date(), end.date())
+    satisfied = _satisfied(session, list(takings), date(year, 1, 1), date(year + 1, 1, 1))
     submitted = _submitted(session, plan, year, list(recognised))
     return {key: _figures(counted, takings, satisfied, submitted.get(key, _Submitted()), plan)
             for key, counted in recognised.items()}  # fmt: skip
@@ -132,22 +132,22 @@ def participant_figures(session: Session, plan: Roadmap, year: int) -> dict[str,
 
 def _satisfied(session: Session, ids: list[int], first: date, after: date) -> set[int]:
     """The participants whose latest answer within [first, after) was satisfied."""
-    latest: dict[int, tuple[date, int, bool]] = {}
+    latest: dict[int, tuple[tuple[date, int, int], bool]] = {}
     answers: list[Any] = [
         select(col(Feedback.participant_id), col(Meeting.held_on), col(Feedback.id), col(Feedback.satisfied))
         .join(Meeting, col(Meeting.id) == col(Feedback.meeting_id))
         .where(col(Feedback.participant_id).in_(ids), col(Meeting.held_on) >= first, col(Meeting.held_on) < after),
-        select(col(Reflection.participant_id), col(Reflection.held_on), col(Reflection.id) + 10**12,
-               col(Reflection.satisfied))
+        select(col(Reflection.participant_id), col(Reflection.held_on), col(Reflection.id), col(Reflection.satisfied))
         .where(col(Reflection.participant_id).in_(ids), col(Reflection.kind) == "personal",
                col(Reflection.satisfied).is_not(None), col(Reflection.held_on) >= first,
                col(Reflection.held_on) < after),
     ]  # fmt: skip
-    for query in answers:
-        for participant, held, order, ok in session.execute(query):
-            if participant not in latest or (held, order) > latest[participant][:2]:
-                latest[participant] = (held, order, bool(ok))
-    return {participant for participant, (_held, _order, ok) in latest.items() if ok}
+    for rank, query in enumerate(answers):  # on the same day a reflection comes after the meeting's feedback
+        for participant, held, row_id, ok in session.execute(query):
+            order = (held, rank, row_id)
+            if participant not in latest or order > latest[participant][0]:
+                latest[participant] = (order, bool(ok))
+    return {participant for participant, (_order, ok) in latest.items() if ok}
 
 
 @dataclass

@@ -224,12 +224,14 @@ def _check_rows(
             fail("mentee", f"«{row.mentee}» {why}")
         elif (first := seen.setdefault(row.mentee, row.line)) != row.line:
             fail("mentee", f"«{row.mentee}» is given a mentor twice, first on line {first}")
-        if mentor is not None and mentee is not None:
+        if mentor is not None and mentee is not None and len(issues) == problem:
             check = allowed(mentor, mentee)
             if check.problem:
                 fail("mentee", f"«{mentee.code}» with «{mentor.code}»: {check.problem}")
             elif row.form and row.form != check.form:
                 fail("form", f"«{mentor.code}» and «{mentee.code}» make the form {check.form}, found «{row.form}»")
+            if len(issues) > problem:
+                continue
             load[mentor.code] += 1
             if load[mentor.code] == mentor.free + 1:
                 fail("mentor", f"«{mentor.code}» would have {mentor.taken + load[mentor.code]} mentees, "
