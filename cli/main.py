@@ -18,6 +18,7 @@ import typer
 
 from cli import audit, demo, render, schedule, serve, store, sweep
 from cli import importing as import_command
+from cli import mentorship as mentorship_commands
 from cli import web as web_command
 from cli.monitor import register as register_monitoring
 from cli.registry import orgs_app, parties_app
@@ -186,6 +187,7 @@ audit.register(app)
 schedule.register(app)
 register_monitoring(app)
 import_command.register(app)
+mentorship_commands.register(app)  # issue 17: participants, pairs, meetings, feedback, reflection
 app.add_typer(report_app, name="report")
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(parties_app, name="parties")

@@ -21,6 +21,7 @@ BASIS_RU = {
     "submitted": "представлено",
     "rolled-up": "сумма по нижестоящим",
     "computed": "по отметкам о выполнении",
+    "records": "по записям о наставнических парах",
     "": "—",
 }
 VERDICT_CLASS = {  # the CSS class of a verdict; the colours are in the HTML template and the xlsx fills

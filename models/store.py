@@ -419,3 +419,132 @@ class WebSession(SQLModel, table=True):
     created_at: datetime
     expires_at: datetime
     revoked_at: datetime | None = None
+
+
+# -- mentorship (issue 17): participants, pairs, meetings, feedback, reflection ----------------------
+# Participants are known by a pseudonymous id (`code`) only: they are children and teachers, and the
+# registry of names stays with the organisation. No table here holds a name or a contact.
+
+
+class Participant(SQLModel, table=True):
+    """A mentor or mentee of one organisation in one academic year (`year` is its first year)."""
+
+    __tablename__ = "mentorship_participant"
+    __table_args__ = (
+        UniqueConstraint("org_id", "year", "code", name="uq_participant_key"),
+        Index("ix_participant_org_year_role", "org_id", "year", "role"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: str = Field(max_length=100)
+    year: int = Field(description="the academic year's first year: 2020 for 2020/2021")
+    code: str = Field(max_length=64, description="the pseudonymous id the organisation gave")
+    role: str = Field(max_length=10, description="mentor or mentee")
+    category: str = Field(max_length=40, description="обучающийся, молодой специалист, педагог, студент, …")
+    age_band: str = Field(default="", max_length=10, description="as written: 10-14, 15-19, 25+")
+    age_min: int | None = None
+    age_max: int | None = None
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    forms: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    max_mentees: int | None = Field(default=None, description="mentors: at most this many mentees")
+    employer: str | None = Field(default=None, max_length=100, description="the enterprise a mentor comes from")
+    active: bool = True
+    updated_at: datetime
+
+
+class PairProposal(SQLModel, table=True):
+    """One proposal of pairs and groups for an organisation and academic year, exactly as it was shown."""
+
+    __tablename__ = "mentorship_proposal"
+    __table_args__ = (Index("ix_proposal_org_year", "org_id", "year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: str = Field(max_length=100)
+    year: int
+    created_at: datetime
+    created_by: str = Field(max_length=200)
+    max_mentees: int
+    total_fit: float = 0.0
+    content: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    accepted_at: datetime | None = None
+
+
+class Pair(SQLModel, table=True):
+    """An accepted pair or group: one mentor, one or more mentees, one form; closed by its reflection."""
+
+    __tablename__ = "mentorship_pair"
+    __table_args__ = (Index("ix_pair_org_year", "org_id", "year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: str = Field(max_length=100)
+    year: int
+    mentor_id: int = Field(foreign_key="mentorship_participant.id", index=True)
+    form: str = Field(max_length=40, description="ученик-ученик, учитель-ученик, …")
+    format: str = Field(max_length=20, description="one-to-one or group")
+    proposal_id: int | None = Field(default=None, foreign_key="mentorship_proposal.id")
+    edited: bool = Field(default=False, description="the curator changed the proposal before accepting it")
+    accepted_at: datetime
+    accepted_by: str = Field(max_length=200)
+    state: str = Field(default="active", max_length=10, description="active or closed")
+    closed_at: datetime | None = None
+
+
+class PairMember(SQLModel, table=True):
+    """A mentee of a pair or group, with the requests the mentor's competences meet."""
+
+    __tablename__ = "mentorship_pair_member"
+    __table_args__ = (UniqueConstraint("pair_id", "participant_id", name="uq_pair_member"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pair_id: int = Field(foreign_key="mentorship_pair.id", index=True)
+    participant_id: int = Field(foreign_key="mentorship_participant.id", index=True)
+    fit: float = 0.0
+    met: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Meeting(SQLModel, table=True):
+    """A meeting of a pair: знакомство, пробная, планирование, совместная работа, итоговая."""
+
+    __tablename__ = "mentorship_meeting"
+    __table_args__ = (UniqueConstraint("pair_id", "number", name="uq_meeting_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pair_id: int = Field(foreign_key="mentorship_pair.id", index=True)
+    number: int
+    kind: str = Field(max_length=30)
+    held_on: date
+    recorded_at: datetime
+    recorded_by: str = Field(max_length=200)
+
+
+class Feedback(SQLModel, table=True):
+    """One participant's feedback after one meeting: satisfied or not, a score 1-5, a comment."""
+
+    __tablename__ = "mentorship_feedback"
+    __table_args__ = (UniqueConstraint("meeting_id", "participant_id", name="uq_feedback"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="mentorship_meeting.id", index=True)
+    participant_id: int = Field(foreign_key="mentorship_participant.id", index=True)
+    satisfied: bool
+    score: int
+    comment: str | None = Field(default=None, sa_column=Column(Text))
+    recorded_at: datetime
+    recorded_by: str = Field(max_length=200)
+
+
+class Reflection(SQLModel, table=True):
+    """The completion of a pair's programme: each member's personal reflection and the group's (no participant)."""
+
+    __tablename__ = "mentorship_reflection"
+
+    id: int | None = Field(default=None, primary_key=True)
+    pair_id: int = Field(foreign_key="mentorship_pair.id", index=True)
+    participant_id: int | None = Field(default=None, foreign_key="mentorship_participant.id")
+    kind: str = Field(max_length=10, description="personal or group")
+    held_on: date
+    satisfied: bool | None = None
+    score: int | None = None
+    comment: str | None = Field(default=None, sa_column=Column(Text))
+    recorded_at: datetime
+    recorded_by: str = Field(max_length=200)

@@ -28,7 +28,7 @@ from jinja2 import Environment
 from models.ru import format_date, format_window, plural
 from notifications.templating import make_environment
 
-KIND_ORDER = ("escalation", "lapse", "overdue", "before", "check-in", "moved", "waiting")
+KIND_ORDER = ("escalation", "lapse", "overdue", "before", "check-in", "feedback", "moved", "waiting")
 LATE, SOON = ("escalation", "lapse", "overdue"), ("before", "check-in")
 # after a gap a recipient may have hundreds of reminders: the most urgent go in one message of a size
 # every mail server takes (a few hundred kilobytes; 10 MB is a common limit) and a person reads
@@ -42,6 +42,7 @@ KIND_TITLES = {
     "overdue": "Просрочено",
     "before": "Приближается срок",
     "check-in": "Промежуточный отчёт по постоянному мероприятию",
+    "feedback": "Нет обратной связи после встреч наставнических пар",
     "moved": "Изменены сроки или ответственные (внесение изменений в дорожную карту)",
     "waiting": "Ожидает назначения срока",
 }
@@ -102,15 +103,17 @@ def schedule_command(entry: DigestEntry) -> str:
 
 def urgency(entry: DigestEntry) -> tuple[int, date, int]:
     """Sort key, most urgent first: late (the longest late first), coming due (nearest first), moved, waiting."""
-    group = 0 if entry.kind in LATE else 1 if entry.kind in SOON else 2 if entry.kind == "moved" else 3
+    group = 0 if entry.kind in LATE else 1 if entry.kind in (*SOON, "feedback") else 2 if entry.kind == "moved" else 3
     return (group, entry.end or date.max, KIND_ORDER.index(entry.kind))
 
 
 def counts(entries: Sequence[DigestEntry]) -> list[tuple[str, int]]:
-    """How many reminders of each heading the subject uses: просрочено, скоро срок, изменены сроки, ждут даты."""
+    """How many reminders of each heading the subject uses: просрочено, скоро срок, нет обратной связи,
+    изменены сроки, ждут даты."""
     by_kind = Counter(e.kind for e in entries)
     found = [("просрочено", sum(by_kind[k] for k in LATE)), ("скоро срок", sum(by_kind[k] for k in SOON)),
-             ("изменены сроки", by_kind["moved"]), ("ждут даты", by_kind["waiting"])]  # fmt: skip
+             ("нет обратной связи", by_kind["feedback"]), ("изменены сроки", by_kind["moved"]),
+             ("ждут даты", by_kind["waiting"])]  # fmt: skip
     return [(words, n) for words, n in found if n]
 
 

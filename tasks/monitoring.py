@@ -38,6 +38,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, or_, select
 from sqlmodel import Session, col
 
+from mentorship.indicators import RecordFigure, RecordFigures, participant_figures
 from models.loader import parse_plan
 from models.plan import Roadmap
 from models.store import (
@@ -137,10 +138,20 @@ class Figure:
 
 @dataclass
 class Computed:
-    """Done milestones counted: `done` organisations (or the roadmap) of `of` in scope that year."""
+    """Done milestones counted: `done` organisations (or the roadmap) of `of` in scope that year.
 
-    done: int = 0
-    of: int = 0
+    `records`: a participant count from the mentorship records instead (numerator `done` of `of`).
+    """
+
+    done: float = 0
+    of: float = 0
+    records: bool = False
+
+    @classmethod
+    def of_records(cls, figure: RecordFigure | None) -> Computed | None:
+        if figure is None or not figure.organisations:
+            return None
+        return cls(figure.numerator, figure.denominator or 0, records=True)
 
     def add(self, other: Computed) -> Computed:
         self.done, self.of = self.done + other.done, self.of + other.of
@@ -246,6 +257,7 @@ class _Context:
     names: dict[str, str]
     submitted: _Submitted
     computed: dict[str, list[_Done]]
+    records: dict[str, RecordFigures] = field(default_factory=dict)  # participant counts (mentorship/indicators.py)
 
     @property
     def territory(self) -> str:
@@ -263,7 +275,8 @@ def evaluate(session: Session, plan: Roadmap, year: int) -> tuple[list[dict[str,
              if in_territory(region=t.region, municipality=None, oktmo=region_oktmo, org_region=row.region,
                              org_municipality=row.municipality, org_oktmo=row.oktmo)}  # fmt: skip
     ctx = _Context(plan, year, names, _submitted(session, plan, year),
-                   _computed(session, plan, year, [m for m in ms if m.kind == "item"]))  # fmt: skip
+                   _computed(session, plan, year, [m for m in ms if m.kind == "item"]),
+                   participant_figures(session, plan, year))  # fmt: skip
     rows = [row for m in ms for row in _measure_rows(ctx, m)]
     return rows, ctx.submitted.load_ids
 
@@ -274,10 +287,11 @@ def _measure_rows(ctx: _Context, m: Measure) -> list[dict[str, Any]]:
     done = ctx.computed.get(m.key) if m.kind == "item" else None
     rows: list[dict[str, Any]] = []
 
+    records = ctx.records.get(m.key) if m.kind == "indicator" else None  # counted from the mentorship records
     org_done = {d.org_id: d for d in done or [] if d.org_id and d.kind != "УО" and d.relevant}
-    for org_id in sorted(set(sub.org[ident]) | set(org_done)):
+    for org_id in sorted(set(sub.org[ident]) | set(org_done) | set(records.org if records else ())):
         d = org_done.get(org_id)
-        comp = Computed(d.done, 1) if d else None
+        comp = Computed(d.done, 1) if d else (Computed.of_records(records.org.get(org_id)) if records else None)
         rows.append(_row(ctx, m, "organisation", org_id, ctx.names.get(org_id, org_id), sub.org[ident].get(org_id),
                          None, comp, judged=judged_below))  # fmt: skip
 
@@ -289,6 +303,9 @@ def _measure_rows(ctx: _Context, m: Measure) -> list[dict[str, Any]]:
             comp_muni[d.municipality].add(part)
         if comp_top is not None:
             comp_top.add(part)
+    if records:
+        comp_muni = {k: c for k, f in records.municipality.items() if (c := Computed.of_records(f)) is not None}
+        comp_top = Computed.of_records(records.territory)
     munis = sorted(set(sub.muni_sum[ident]) | set(sub.muni_explicit[ident]) | set(comp_muni))
     regional = ctx.plan.level == "region"
     rolled_top = Figure()
@@ -338,6 +355,9 @@ def _row(
         detail["rows"] = figure.rows
     elif comp is not None and m.percent:
         numerator, denominator = float(comp.done), float(comp.of)
+    if comp is not None and comp.records and computed is not None:
+        # a participant count from the mentorship records decides: the submitted figure is shown beside it
+        actual, basis, numerator, denominator = computed, "records", comp.done, comp.of
     if comp is not None:
         detail["computed"] = {"done": comp.done, "of": comp.of}
     if submitted is not None and computed is not None and round(submitted, 6) != round(computed, 6):

@@ -7,8 +7,9 @@ For one roadmap, per time zone (the date is each milestone's local date):
   `before` (thresholds such as 14, 7, 3, 1 days; a threshold on a day off falls on the working day
   before), `check-in` for continuous items, `lapse` the first working day after the window ends,
   `overdue` every N days after, `escalation` to the party above every M days late, `waiting` every K
-  days (30 by default) for items without a date, counted from the day the last one was due, and
-  `moved` after an amendment moved a deadline or changed the party;
+  days (30 by default) for items without a date, counted from the day the last one was due,
+  `moved` after an amendment moved a deadline or changed the party, and `feedback` when the
+  mentorship pairs' meetings lack feedback (decided in mentorship/reminders.py);
 - each reminder is written to the outbox once per recipient under a key (milestone, kind, stage,
   scheduled date), so a second sweep the same day, or a sweep after a crash, queues nothing twice.
 """
@@ -26,6 +27,8 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
+from mentorship.reminders import KIND as FEEDBACK
+from mentorship.reminders import missing_feedback
 from models.calendar import ProductionCalendar
 from models.plan import Item, Party, Roadmap
 from models.store import DeadlineChange, Milestone, Organisation, OutboxMessage, PlanItem
@@ -162,6 +165,11 @@ def decide_reminders(
             report.skipped_zones.append(zone)
             continue
         reminders += _decide_zone(session, roadmap, zone, day, calendar, items, texts, names)
+        # mentorship cycle (issue 17): feedback missing after the pairs' meetings, one reminder per organisation
+        for fb in missing_feedback(session, roadmap=roadmap, zone=zone, day=day):
+            entry = _entry(roadmap, fb.milestone, FEEDBACK, texts, names) | {"note": fb.note}
+            assert fb.milestone.id is not None
+            reminders.append(Reminder(fb.milestone.id, FEEDBACK, 0, day, fb.parties, entry))
         if not dry_run:
             reminders += _moved_notices(session, roadmap, zone, day, texts, names, now)
 

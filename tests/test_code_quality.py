@@ -13,7 +13,18 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-PACKAGES = ("models", "tasks", "flows", "cli", "notifications", "operations", "service", "importer", "web")
+PACKAGES = (
+    "models",
+    "tasks",
+    "flows",
+    "cli",
+    "notifications",
+    "operations",
+    "service",
+    "importer",
+    "web",
+    "mentorship",
+)
 
 
 def run(tool: str, *args: str) -> subprocess.CompletedProcess[str]:
