@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
 from collections import Counter
 from datetime import UTC, date, datetime
@@ -15,6 +16,7 @@ from sqlalchemy import make_url
 from cli.runner import quiet_prefect, run_flow
 from cli.store import _parse_date, _url
 from models.db import open_store, session_scope
+from models.settings import get_settings
 from notifications.mailsink import MailSink
 from tasks.registry import decode_csv, load_orgs, load_parties, parse_orgs_csv, parse_parties_csv
 
@@ -23,6 +25,11 @@ PLAN = ROOT / "roadmaps" / "sechenovsky-2020.yaml"
 ORGS = ROOT / "roadmaps" / "registry" / "sechenovsky-orgs.csv"
 PARTIES = ROOT / "roadmaps" / "registry" / "sechenovsky-parties.csv"
 FIGURES = ROOT / "roadmaps" / "registry" / "sechenovsky-indicators.csv"
+DEMO_USERS = (
+    ("operator@example.org", "operator", None),
+    ("sech-oo-01-curator@example.org", "curator", "sech-oo-01"),
+    ("auditor@example.org", "auditor", None),
+)
 
 
 def demo(
@@ -31,6 +38,10 @@ def demo(
         str | None, typer.Option("--db", help="store URL (default: a new SQLite file in a temp folder)")
     ] = None,
     print_only: Annotated[bool, typer.Option("--print", help="print the digests instead of delivering them")] = False,
+    web: Annotated[
+        bool, typer.Option("--web", help="then serve the web pages, with ready-made sign-ins (Ctrl-C stops)")
+    ] = False,
+    port: Annotated[int, typer.Option("--port", help="port of the web pages with --web")] = 8000,
 ) -> None:
     """Load the sample registry, sync the Sechenovsky roadmap, sweep, deliver to a local mail sink, show the result;
     then load the sample figures and run the 2020 monitoring, whose notice (report attached) goes to the sink too.
@@ -39,6 +50,9 @@ def demo(
     than e-mail (the sample has an ntfy contact) are recorded, never sent. The store and the report
     files (in a new temporary folder, or beside a SQLite file given with --db) are kept so that
     `roadmap status --db …`, `roadmap outbox --db …` and a browser can look at them afterwards.
+
+    With --web the digests link to the pages, and the command ends by serving them on 127.0.0.1:PORT,
+    printing one-time sign-in links for the sample operator and a sample school's curator.
 
     Example: roadmap demo --as-of 2020-09-10
     """
@@ -53,6 +67,11 @@ def demo(
     else:
         folder = Path(tempfile.mkdtemp(prefix="roadmap-demo-"))
     url = db or f"sqlite:///{folder / 'store.db'}"
+    if web:
+        # the digests link to the pages the command serves at the end
+        os.environ["ROADMAP_WEB_URL"] = f"http://127.0.0.1:{port}"
+        os.environ.setdefault("ROADMAP_DATA_DIR", str(folder))
+        get_settings.cache_clear()
     quiet_prefect()
     from flows.monitor import monitor
     from flows.sweep import sweep
@@ -111,10 +130,50 @@ def demo(
         files = ", ".join(filter(None, (a.get_filename() for a in message.message.iter_attachments())))
         typer.echo(f"  to {', '.join(message.recipients)}: {message.subject}" + (f" [attached: {files}]" if files
                                                                                    else ""))  # fmt: skip
+    users = _demo_users(url, now)
     typer.echo("\nlook further:")
     typer.echo(f"  roadmap status --db {url} --as-of {day.isoformat()}")
     typer.echo(f"  roadmap outbox --db {url} --state all")
     typer.echo(f"  the monitoring report in a browser: {monitored['reports'][0]}")
+    if not web:
+        typer.echo(f"  the web pages: roadmap demo --web (or: roadmap web --db {url}, then")
+        typer.echo(f"    roadmap users link {users[0]} --db {url} prints a one-time sign-in link)")
+        return
+    _serve_pages(url, port, users)
+
+
+def _demo_users(url: str, now: datetime) -> list[str]:
+    """The sample operator, a school's curator (the address its digest went to) and an auditor, as users."""
+    from operations.context import Actor, Clock, Context
+    from operations.users import add_user
+
+    engine = open_store(url)
+    ctx = Context(engine, Actor("demo", "cli", "roadmap demo"), Clock(now))
+    try:
+        for email, role, org in DEMO_USERS:
+            add_user(ctx, email=email, role=role, org_id=org)
+    finally:
+        engine.dispose()
+    return [email for email, _role, _org in DEMO_USERS]
+
+
+def _serve_pages(url: str, port: int, users: list[str]) -> None:
+    """Serve the pages on loopback with a one-time sign-in link per sample user printed first."""
+    import uvicorn
+
+    from operations.context import Actor, Context
+    from operations.users import sign_in_link
+    from web.app import create_app
+
+    base = f"http://127.0.0.1:{port}"
+    engine = open_store(url)
+    ctx = Context(engine, Actor("demo", "cli", "roadmap demo"))
+    typer.echo(f"\nweb pages at {base}/ (Ctrl-C stops); one-time sign-in links, valid 20 minutes:")
+    for (email, role, _org), path in zip(DEMO_USERS, ("/board", "/milestones", "/audit"), strict=True):
+        typer.echo(f"  {role:<8} {email}: {base}/auth/link/{sign_in_link(ctx, email=email, next_path=path)}")
+    engine.dispose()
+    typer.echo(f"  (a new one: roadmap users link EMAIL --db {url})")
+    uvicorn.run(create_app(db_url=url), host="127.0.0.1", port=port, log_level="warning")
 
 
 def _delivered(emails: int, what: str, recorded: list[tuple[str, str, str]], dispatch: Any) -> list[str]:

@@ -9,7 +9,16 @@ import typer
 
 from cli.store import DbOption, _engine, _fail
 from operations.context import Actor, Context
-from operations.users import AccountError, add_user, disable_user, issue_token, list_users, revoke_tokens, set_password
+from operations.users import (
+    AccountError,
+    add_user,
+    disable_user,
+    issue_token,
+    list_users,
+    revoke_tokens,
+    set_password,
+    sign_in_link,
+)
 
 users_app = typer.Typer(help="People who sign in to the web pages and the API: add, list, disable, tokens.")
 
@@ -129,6 +138,29 @@ def users_token(
         raise _fail(f"error: {exc}") from None
     typer.echo(token)
     typer.echo("(shown once: store it now; roadmap users token EMAIL --revoke revokes it)", err=True)
+
+
+@users_app.command("link")
+def users_link(
+    email: Annotated[str, typer.Argument(help="the user's e-mail address")],
+    next_path: Annotated[str, typer.Option("--next", help="the page to open after signing in")] = "/",
+    base: Annotated[
+        str | None, typer.Option("--base", help="the pages' address (default ROADMAP_WEB_URL or http://127.0.0.1:8000)")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Print a one-time sign-in link for a user (valid 20 minutes), to hand over when e-mail is not an option.
+
+    Example: roadmap users link curator@school1.example.org --next /milestones
+    """
+    from models.settings import get_settings
+
+    site = (base or get_settings().web_url or "http://127.0.0.1:8000").rstrip("/")
+    try:
+        token = sign_in_link(_ctx(db), email=email, next_path=next_path)
+    except AccountError as exc:
+        raise _fail(f"error: {exc}") from None
+    typer.echo(f"{site}/auth/link/{token}")
 
 
 @users_app.command("password")

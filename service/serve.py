@@ -6,7 +6,8 @@
 2. the process work pool `roadmap` (created if missing);
 3. every deployment of prefect.yaml (`prefect deploy --all`), run from the project folder;
 4. N workers of the pool, whose environment carries the project's settings (store, SMTP server, data
-   folder, project folder) to every flow run they start;
+   folder, project folder, the pages' address) to every flow run they start;
+5. the web pages (`roadmap web`), unless --no-web;
 then prints where the UI is and when each scheduled deployment runs next, in its own zone, and waits.
 Ctrl-C (or SIGTERM) stops the workers, then the server, and everything they started.
 
@@ -51,6 +52,7 @@ class ServeConfig:
     run_env: dict[str, str]  # ROADMAP_* settings every flow run gets
     ready_timeout: float = 180.0
     extra_env: dict[str, str] = field(default_factory=dict)  # e.g. PREFECT_WORKER_QUERY_SECONDS
+    web_port: int | None = None  # the web pages beside the server (None: not started)
 
     @property
     def api_url(self) -> str:
@@ -183,6 +185,26 @@ class Service:
             workers.append(self._spawn(name, args, self.client_env(), cwd=self.config.project_dir))
         return workers
 
+    def start_web(self) -> Child | None:
+        """`roadmap web` with the runs' settings, when a port is given; waits until its sign-in page answers."""
+        if self.config.web_port is None:
+            return None
+        executable = Path(sys.executable).parent / "roadmap"
+        args = [str(executable), "web", "--host", self.config.host, "--port", str(self.config.web_port)]
+        web = self._spawn("web", args, self.client_env(), cwd=self.config.project_dir)
+        url = f"http://{self.config.host}:{self.config.web_port}/auth/signin"
+        deadline = time.monotonic() + self.config.ready_timeout
+        while time.monotonic() < deadline:
+            if not web.alive():
+                raise ServeError(f"the web pages stopped while starting (log {web.log}):\n{web.tail()}")
+            try:
+                if httpx.get(url, timeout=2).status_code == 200:
+                    return web
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise ServeError(f"the web pages did not answer at {url} within {self.config.ready_timeout:.0f} s")
+
     def stop(self, timeout: float = 15.0) -> None:
         """Stop the workers, then the server: SIGTERM to each process group, SIGKILL after `timeout`."""
         for child in reversed(self.children):
@@ -268,6 +290,8 @@ def run(config: ServeConfig, say: Callable[[str], None]) -> int:
         service.start_workers()
         say(f"started {config.workers} worker{'s' if config.workers > 1 else ''} of pool {POOL}")
         rows = service.schedule()
+        if service.start_web() is not None:
+            say(f"web pages: http://{config.host}:{config.web_port}/ (roadmap users add … lets people sign in)")
         say(f"Prefect UI: {config.ui_url}   API: {config.api_url}")
         say("scheduled deployments (next run, local time of each zone):")
         for line in describe_schedule(rows):
@@ -275,7 +299,7 @@ def run(config: ServeConfig, say: Callable[[str], None]) -> int:
         missing = [name for name, _zone, when in rows if when is None]
         if missing:
             say(f"warning: the scheduler has planned no run yet for {', '.join(missing)}: see {config.logs}/server.log")
-        say("ready: Ctrl-C stops the workers and the server")
+        say("ready: Ctrl-C stops the workers, the pages and the server")
         while True:
             dead = service.dead()
             if dead is not None:
@@ -286,7 +310,7 @@ def run(config: ServeConfig, say: Callable[[str], None]) -> int:
         say(f"error: {exc}")
         return 1
     except KeyboardInterrupt:
-        say("stopping the workers and the server")
+        say("stopping the workers, the pages and the server")
         return 0
     finally:
         signal.signal(signal.SIGTERM, previous)

@@ -84,7 +84,9 @@ class Serve:
     def __init__(self, env: dict[str, str], port: int, prefect_home: Path) -> None:
         self.port = port
         self.api = f"http://127.0.0.1:{port}/api"
-        args = [str(ROADMAP), "serve", "--port", str(port), "--prefect-home", str(prefect_home)]
+        self.web_port = free_port()
+        args = [str(ROADMAP), "serve", "--port", str(port), "--prefect-home", str(prefect_home), "--web-port",
+                str(self.web_port)]  # fmt: skip
         self.process = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                         text=True, start_new_session=True)  # fmt: skip
         self.lines: list[str] = []
@@ -188,6 +190,9 @@ def test_serve_schedules_every_deployment_in_its_zone_and_its_runs_deliver_and_r
         try:
             service.wait_for("ready:", READY_TIMEOUT)
             ready_after = time.monotonic() - started
+            # the pages came up beside the server, over the same store
+            pages = httpx.get(f"http://127.0.0.1:{service.web_port}/auth/signin", timeout=30)
+            assert pages.status_code == 200 and "Вход" in pages.text
 
             # the scheduler planned each sweep at 09:00 in its own zone, on consecutive days
             for name, zone in SWEEPS.items():
@@ -237,7 +242,7 @@ def test_serve_schedules_every_deployment_in_its_zone_and_its_runs_deliver_and_r
         finally:
             code = service.stop()
     assert code == 0, "\n".join(service.lines)
-    assert service.lines[-1] == "stopping the workers and the server"
+    assert service.lines[-1] == "stopping the workers, the pages and the server"
     print(f"roadmap serve was ready after {ready_after:.1f} s")
 
 

@@ -7,6 +7,7 @@ drive the same pages in a real headless Chromium.
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -263,3 +264,42 @@ def test_users_commands_add_list_disable_and_refuse_bad_input(store):
     assert disabled.exit_code == 0 and disabled.stdout.strip() == "user new@example.org disabled"
     again = runner.invoke(cli_app, ["users", "disable", "new@example.org", *db])
     assert again.exit_code == 2 and "is already disabled" in again.stderr
+
+
+def test_the_demo_with_web_serves_the_pages_with_ready_made_sign_ins(tmp_path):
+    import os
+    import sys
+    from pathlib import Path
+
+    import httpx
+
+    from notifications.mailsink import free_port
+    from tests.helpers.processes import Running
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ROADMAP_", "PREFECT_"))}
+    env |= {"ROADMAP_DATA_DIR": str(tmp_path / "data"), "PREFECT_HOME": str(tmp_path / "prefect"),
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}  # fmt: skip
+    roadmap = str(Path(sys.executable).parent / "roadmap")
+    demo = Running([roadmap, "demo", "--web", "--port", str(port), "--db", f"sqlite:///{tmp_path / 'demo.db'}"], env)
+    try:
+        demo.wait_for("web pages at", 300)
+        links = {}
+        for role in ("operator", "curator", "auditor"):
+            line = demo.wait_for(f"  {role}", 10)
+            links[role] = re.search(r"(http://127\.0\.0\.1:\d+)(/auth/link/\S+)", line).groups()  # type: ignore[union-attr]
+        # the digests of the demo carry links to these pages
+        assert any(f"http://127.0.0.1:{port}/m/" in line for line in demo.lines)
+        with httpx.Client(base_url=links["operator"][0], follow_redirects=False, timeout=30) as client:
+            entered = None
+            deadline = time.monotonic() + 30
+            while entered is None and time.monotonic() < deadline:  # uvicorn starts right after the links
+                try:
+                    entered = client.post(links["operator"][1])
+                except httpx.ConnectError:
+                    time.sleep(0.1)
+            assert entered is not None and entered.status_code == 303 and entered.headers["location"] == "/board"
+            board = client.get("/board")
+            assert board.status_code == 200 and "Организации по разделам" in board.text
+    finally:
+        demo.interrupt()

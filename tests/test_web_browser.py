@@ -41,6 +41,7 @@ from web.app import create_app
 CURATOR, OTHER, OPERATOR, AUDITOR = "sech-oo-01-curator@example.org", "curator2@example.org", "op@example.org", \
     "auditor@example.org"  # fmt: skip
 DAY = date(2020, 5, 25)
+AT = datetime(2020, 5, 25, 9, 30, tzinfo=UTC)
 LINK = re.compile(r"https?://127\.0\.0\.1:\d+(/\S+)")
 
 
@@ -100,7 +101,8 @@ def site(engine, db_url, monkeypatch, tmp_path) -> Iterator[tuple[Server, MailSi
     monkeypatch.setenv("ROADMAP_DATA_DIR", str(tmp_path / "data"))
     get_settings.cache_clear()
     with MailSink() as sink:
-        app = create_app(db_url=db_url, mailer=SmtpNotifier(sink.url()))
+        # the pages judge as of the morning of the sweep, as a curator reading that digest would see them
+        app = create_app(db_url=db_url, mailer=SmtpNotifier(sink.url()), clock=lambda: Clock(AT))
         server = Server(app)
         server.port = port
         server.server.config.port = port

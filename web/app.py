@@ -12,6 +12,7 @@ from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,29 @@ class Viewer:
         return self.scope.user
 
 
+# what the history says of each action, in Russian (an action not listed is shown as it is stored)
+ACTION_RU = {
+    "milestone.completed": "отмечено выполнение", "milestone.reopened": "выполнение отменено для исправления",
+    "milestone.scheduled": "назначен срок", "milestones.retired": "вехи сняты с плана",
+    "roadmap.synced": "загружена дорожная карта", "roadmap.version.loaded": "загружена версия плана",
+    "sweep.decided": "определены напоминания", "reminder.sent": "отправлены напоминания",
+    "reminder.failed": "напоминания не отправлены", "monitoring.snapshot": "снимок мониторинга",
+    "monitoring.notice.queued": "уведомление о мониторинге поставлено в очередь",
+    "monitoring.notice.sent": "отправлено уведомление о мониторинге",
+    "monitoring.notice.failed": "уведомление о мониторинге не отправлено", "indicators.loaded": "загружены показатели",
+    "mentorship.participants.loaded": "загружены участники", "mentorship.pairs.accepted": "утверждены пары",
+    "outbox.retry_requested": "назначена повторная отправка", "user.added": "добавлен пользователь",
+    "user.disabled": "пользователь отключён", "user.token_issued": "выдан токен API",
+    "user.tokens_revoked": "токены API отозваны", "user.password_set": "задан пароль",
+}  # fmt: skip
+
+
+def ru_moment(value: str | datetime) -> str:
+    """«2 декабря 2026 г., 17:47» from a local ISO timestamp (as events store it) or an aware datetime."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return f"{format_date(moment.date())}, {moment:%H:%M}"
+
+
 def templates() -> Environment:
     env = Environment(
         loader=PackageLoader("web", "templates"),
@@ -96,6 +120,8 @@ def templates() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["ru_date"] = lambda d: format_date(d) if d else "—"
+    env.filters["ru_moment"] = ru_moment
+    env.filters["ru_action"] = lambda action: ACTION_RU.get(action, action)
     env.globals["plural"] = plural
     env.globals["ROLE_RU"] = ROLE_RU
     return env
