@@ -22,6 +22,8 @@ from operations.context import Context
 from tasks.complete import CompletionError, CompletionRequest, store_file
 from tasks.complete import complete as complete_in_session
 from tasks.complete import reopen as reopen_in_session
+from tasks.schedule import ScheduleError, ScheduleRequest
+from tasks.schedule import schedule as schedule_in_session
 from tasks.status import StatusFilter, StatusRow, local_dates, status_counts, status_rows
 from tasks.sweep import active_roadmaps
 
@@ -184,6 +186,23 @@ def reopen_milestone(ctx: Context, *, milestone_id: int, reason: str, by: str) -
                                  recorded_by=ctx.actor.name)  # fmt: skip
 
 
+def schedule_milestone(ctx: Context, *, milestone_id: int, window: str, by: str, note: str | None = None) -> Milestone:
+    """Give a milestone that waits for a date its window (read like a plan's deadline), as party `by`.
+
+    ScheduleError or NotFound refuse; the change is an audit event and the usual reminders follow.
+    """
+    with ctx.transaction() as session:
+        row = session.get(Milestone, milestone_id)
+        if row is None:
+            raise NotFound(f"no milestone {milestone_id} in the store")
+        plan, _ = plan_of(session, row.roadmap_id)
+        milestone, _was = schedule_in_session(
+            session, roadmap=plan, request=ScheduleRequest(milestone_id, window, by, note), now=ctx.now,
+            recorded_by=ctx.actor.name,
+        )  # fmt: skip
+        return milestone
+
+
 def organisations_of(ctx: Context, municipality: str) -> tuple[str, ...]:
     with ctx.reading() as session:
         return tuple(
@@ -198,4 +217,7 @@ def count_milestones(ctx: Context) -> int:
         return int(session.execute(select(func.count()).select_from(Milestone)).scalar_one())
 
 
-__all__ = ["CompletionError", "NotFound", "Receipt", "complete_milestone", "list_milestones", "milestone_view"]
+__all__ = [
+    "CompletionError", "NotFound", "Receipt", "ScheduleError", "complete_milestone", "list_milestones",
+    "milestone_view", "schedule_milestone",
+]  # fmt: skip

@@ -303,3 +303,27 @@ def test_the_demo_with_web_serves_the_pages_with_ready_made_sign_ins(tmp_path):
             assert board.status_code == 200 and "Организации по разделам" in board.text
     finally:
         demo.interrupt()
+
+
+def test_a_curator_gives_a_waiting_milestone_its_date_on_its_page(web, engine):
+    client, mailer, _clock = web
+    from models.db import session_scope
+
+    with session_scope(engine, readonly=True) as session:
+        waiting = session.execute(
+            select(Milestone.id).where(Milestone.org_id == "sech-oo-01", Milestone.status == "waiting-for-date")
+        ).scalars().first()  # fmt: skip
+    assert waiting is not None
+    sign_in(client, mailer, CURATOR)
+    page = client.get(f"/milestones/{waiting}")
+    assert 'id="schedule"' in page.text
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text).group(1)  # type: ignore[union-attr]
+    nonsense = client.post(f"/milestones/{waiting}/schedule", data={"csrf": csrf, "window": "когда-нибудь"})
+    assert nonsense.status_code == 400 and "cannot read deadline «когда-нибудь»" in nonsense.text
+    done = client.post(f"/milestones/{waiting}/schedule",
+                       data={"csrf": csrf, "window": "с 1 по 15 октября 2020 г.", "note": "график УО № 3"})  # fmt: skip
+    assert done.status_code == 200, done.text
+    with session_scope(engine, readonly=True) as session:
+        row = session.get(Milestone, waiting)
+    assert row is not None and (row.window_start, row.window_end) == (date(2020, 10, 1), date(2020, 10, 15))
+    assert "назначен срок" in done.text  # the history shows it, in Russian

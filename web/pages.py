@@ -15,7 +15,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from models.db import session_scope
 from models.ru import format_date
 from operations.board import board, outbox_rows, retry_failed
-from operations.milestones import CompletionError, NotFound, complete_milestone, list_milestones, milestone_view
+from operations.milestones import (
+    CompletionError,
+    NotFound,
+    ScheduleError,
+    complete_milestone,
+    list_milestones,
+    milestone_view,
+    schedule_milestone,
+)
 from tasks.accounts import (
     AccountError,
     check_password,
@@ -245,6 +253,37 @@ async def complete(
     return render(request, "milestone.html.j2", status_code=200 if receipt else 400, viewer=found, view=view,
                   acting=acting, STATUS_RU=STATUS_RU, today=found.ctx.clock.today(view.milestone.timezone),
                   error=error, receipt=receipt)  # fmt: skip
+
+
+@router.post("/milestones/{milestone_id}/schedule", response_class=HTMLResponse)
+def schedule(
+    request: Request,
+    milestone_id: int,
+    found: Annotated[Viewer, Depends(page_viewer)],
+    csrf: Annotated[str, Form()] = "",
+    window: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """Give a milestone that waits for a date its window, in the deadline grammar's words."""
+    try:
+        _check_csrf(found, csrf)
+        view = milestone_view(found.ctx, milestone_id)
+    except Forbidden as exc:
+        return _forbidden(request, found, str(exc))
+    except NotFound as exc:
+        return render(request, "error.html.j2", status_code=404, viewer=found, title="Не найдено", message=str(exc))
+    acting = found.scope.acting_party(view.plan, view.milestone)
+    if acting is None:
+        return _forbidden(request, found, "Назначить срок этой вехи вы не можете.")
+    error = ""
+    try:
+        schedule_milestone(found.ctx, milestone_id=milestone_id, window=window, by=acting, note=note or None)
+    except ScheduleError as exc:
+        error = str(exc)
+    view = milestone_view(found.ctx, milestone_id)
+    return render(request, "milestone.html.j2", status_code=400 if error else 200, viewer=found, view=view,
+                  acting=acting, STATUS_RU=STATUS_RU, today=found.ctx.clock.today(view.milestone.timezone),
+                  error=error, receipt=None)  # fmt: skip
 
 
 # -- operator, coordinator, auditor -------------------------------------------------------------------
