@@ -18,7 +18,7 @@ from importer.emit import render
 from models.loader import load_plan
 from tests.importer_compare import compare
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parent.parent / "roadmaps" / "sources"
 ROADMAPS = Path(__file__).resolve().parents[1] / "roadmaps"
 
 # Source wordings that name a hand-encoded party by another name (abbreviations and spellings of the

@@ -1,7 +1,7 @@
 """The Valuysky city district roadmap (приказ УО от 18 февраля 2022 года № 98 - од) as encoded in YAML.
 
 Every expectation below was read off the source by hand
-(shared/seeds/003_6139fa60e3cbcb22.txt), not computed from the plan.
+(roadmaps/sources/003_6139fa60e3cbcb22.txt), not computed from the plan.
 """
 
 from __future__ import annotations
