@@ -24,7 +24,7 @@ from tasks.complete import complete as complete_in_session
 from tasks.complete import reopen as reopen_in_session
 from tasks.schedule import ScheduleError, ScheduleRequest
 from tasks.schedule import schedule as schedule_in_session
-from tasks.status import StatusFilter, StatusRow, local_dates, status_counts, status_rows
+from tasks.status import StatusFilter, StatusRow, local_dates, status_rows, status_totals
 from tasks.sweep import active_roadmaps
 
 
@@ -62,7 +62,7 @@ def list_milestones(
     """Counts by status and one page of milestones, nearest deadline first, each judged in its own zone."""
     with ctx.reading() as session:
         when: date | dict[str, date] = as_of or local_dates(session, now=ctx.now)
-        counts = status_counts(session, as_of=when, f=f)
+        counts = {"counts": status_totals(session, as_of=when, f=f)}
         rows = list(status_rows(session, as_of=when, f=f, limit=limit, offset=offset))
     return MilestonePage(when, counts, rows, offset, limit)
 

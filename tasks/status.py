@@ -174,6 +174,16 @@ def _filters(f: StatusFilter, status: ColumnElement[str]) -> list[ColumnElement[
     return where
 
 
+def status_totals(session: Session, *, as_of: date | dict[str, date], f: StatusFilter) -> dict[str, int]:
+    """Counts by status only (filters apply, --all aside): one GROUP BY, what a listing page heads with."""
+    status = effective_status(as_of)
+    where = _filters(replace(f, overdue_only=False, include_all=True, status=None), status)
+    totals = dict.fromkeys(STATUSES, 0)
+    for st, n in session.execute(select(status, func.count()).where(*where).group_by(status)):
+        totals[st] = totals.get(st, 0) + n
+    return totals
+
+
 def status_counts(session: Session, *, as_of: date | dict[str, date], f: StatusFilter) -> dict[str, Any]:
     """Counts by status: in all, per roadmap and per organisation (filters apply, --all aside)."""
     status = effective_status(as_of)

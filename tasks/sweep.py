@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -452,7 +453,6 @@ def check_sweep_scope(
 
 def active_roadmaps(session: Session, only: Iterable[str] | None = None) -> list[Roadmap]:
     """The current version of every active roadmap in the store (or of the ones named)."""
-    from models.loader import parse_plan
     from models.store import RoadmapRecord, RoadmapVersion
 
     query = (
@@ -469,4 +469,13 @@ def active_roadmaps(session: Session, only: Iterable[str] | None = None) -> list
     )
     if only:
         query = query.where(col(RoadmapRecord.id).in_(list(only)))
-    return [parse_plan(text, f"{roadmap_id} (stored)") for text, roadmap_id in session.execute(query)]
+    return [_stored_plan(text, roadmap_id).model_copy(deep=True) for text, roadmap_id in session.execute(query)]
+
+
+@lru_cache(maxsize=64)
+def _stored_plan(text: str, roadmap_id: str) -> Roadmap:
+    """A stored version's plan, parsed once per process (a page or a sweep reads it often; parsing a
+    region's plan takes ~0.1 s); callers get a deep copy, so none can change another's."""
+    from models.loader import parse_plan
+
+    return parse_plan(text, f"{roadmap_id} (stored)")
