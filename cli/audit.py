@@ -11,13 +11,13 @@ from typing import Annotated, Literal
 
 import typer
 
+from audit.chain import audit_events, verify_chain
 from cli.runner import actor
 from cli.store import DbOption, _engine, _fail, _parse_date
 from models.db import session_scope
 from models.plan import Roadmap
 from models.settings import get_settings
 from models.store import Milestone, RoadmapRecord
-from tasks.audit import audit_events, verify_chain
 from tasks.complete import (
     OPERATOR,
     CompletionError,

@@ -37,6 +37,15 @@ class Settings(BaseSettings):
         default=None,
         description="the project folder (with prefect.yaml) that workers run flows from; default this checkout",
     )
+    audit_key: Path | None = Field(
+        default=None,
+        description="the Ed25519 key file that signs audit checkpoints (roadmap audit keygen); never in the store",
+    )
+    auditor: str = Field(
+        default="",
+        description="where the weekly checkpoint goes: the auditor's e-mail address or apprise URL (kept out of the "
+        "store, which the checkpoints guard)",
+    )
 
     @field_validator("db")
     @classmethod
@@ -47,6 +56,11 @@ class Settings(BaseSettings):
                 f"postgresql+psycopg://user:password@host/dbname, found «{value}»"
             )
         return value
+
+    @field_validator("audit_key")
+    @classmethod
+    def _key_path(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value is not None and str(value) else None
 
     @property
     def db_url(self) -> str:

@@ -25,11 +25,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from audit.chain import ActorLike, record_event
 from models.addresses import is_email, mask_url
 from models.plan import Roadmap
 from models.store import Organisation, OutboxMessage
 from notifications.notice import MONITORING, Municipality, Notice, NoticeRow
-from tasks.audit import record_event
 from tasks.measures import CRITERION_PREFIX, ITEM_PREFIX
 from tasks.registry import Address, contacts_for, head_addresses
 from tasks.snapshots import SnapshotReport
@@ -181,7 +181,7 @@ def queue_monitoring_notice(
     plan: Roadmap,
     report: SnapshotReport,
     now: datetime,
-    actor: str = "monitor",
+    actor: ActorLike = "monitor",
     report_path: str = "",
 ) -> NoticeReport:
     """Queue the snapshot's notice once per recipient in the caller's transaction, with one audit event when new.

@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlmodel import Session, col
 
+from audit.chain import ActorLike, NewEvent, append_events, identify
+from audit.replay import milestone_event
 from models.loader import PlanError, parse_plan
 from models.plan import Roadmap, number_key
 from models.plan_diff import PlanDiff, diff_plans
@@ -28,7 +30,6 @@ from models.store import (
     RoadmapRecord,
     RoadmapVersion,
 )
-from tasks.audit import record_event
 from tasks.expand import CYCLE_PREFIX, OrgRef, PlannedMilestone, expand
 
 WAITING = "waiting-for-date"
@@ -140,7 +141,7 @@ def sync_plan(
     roadmap: Roadmap,
     yaml_text: str,
     source_path: str | None,
-    actor: str,
+    actor: ActorLike,
     now: datetime,
     note: str | None = None,
     dry_run: bool = False,
@@ -168,6 +169,7 @@ def sync_plan(
 
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
+    changed: list[tuple[str, Any, dict[str, Any]]] = []  # (event action, the row before, what was set)
     changes: list[dict[str, Any]] = []
     moved_parties: Counter[str] = Counter()
     for m in planned:
@@ -183,6 +185,7 @@ def sync_plan(
         if row.status == "retired":
             updates.append(_changed_row(row.id, m, "done" if row.done_at else status, version)
                            | {"retired_version": None, "retired_reason": None})  # fmt: skip
+            changed.append(("milestone.reactivated", row, updates[-1]))
             report.reactivated += 1
             continue
         window_moved = (row.window_start, row.window_end) != (m.window_start, m.window_end)
@@ -192,6 +195,8 @@ def sync_plan(
             # re-derives due/overdue); otherwise the status the sweep gave stays
             replan = window_moved or (row.status == WAITING) != m.waiting
             updates.append(_changed_row(row.id, m, status if replan else row.status, version))
+            action = "moved" if window_moved else "reassigned" if reassigned else "replanned"
+            changed.append((f"milestone.{action}", row, updates[-1]))
             report.updated += 1
             if window_moved or reassigned:
                 report.moved += window_moved
@@ -219,6 +224,7 @@ def sync_plan(
         retire_reasons[reason] += 1
         updates.append({"id": row.id, "status": "retired", "retired_version": version, "retired_reason": reason,
                         "updated_version": version})  # fmt: skip
+        changed.append(("milestone.retired", row, updates[-1]))
     report.retired = sum(retire_reasons.values())
     report.retired_reasons = dict(retire_reasons)
     report.moved_parties = dict(moved_parties)
@@ -228,16 +234,36 @@ def sync_plan(
     if dry_run or not report.changed:
         return report
     _write(session, roadmap, report, yaml_text=yaml_text, source_path=source_path, actor=actor, now=now)
+    created: list[int] = []
     if inserts:
-        session.execute(insert(Milestone), inserts)
+        # ids in the order of the rows: each milestone's creation is an event that names it
+        created = list(session.scalars(insert(Milestone).returning(col(Milestone.id), sort_by_parameter_order=True),
+                                       inserts))  # fmt: skip
     if updates:
         session.execute(update(Milestone), updates)
     if changes:
         session.execute(insert(DeadlineChange), changes)
-    _record(
-        session, roadmap, report, actor=actor, retired_ids=[u["id"] for u in updates if u.get("status") == "retired"]
-    )
+    events = _roadmap_events(roadmap, report)
+    events += [_created(roadmap.id, milestone_id, row) for milestone_id, row in zip(created, inserts, strict=True)]
+    events += [_changed(roadmap.id, action, row, values) for action, row, values in changed]
+    append_events(session, events, actor=actor, at=now)
     return report
+
+
+def _created(roadmap_id: str, milestone_id: int, row: dict[str, Any]) -> NewEvent:
+    return milestone_event("milestone.created", milestone_id, roadmap=roadmap_id, item=row["item_number"],
+                           org=row["org_id"], values=row, timezone=row["timezone"])  # fmt: skip
+
+
+def _changed(roadmap_id: str, action: str, row: Any, values: dict[str, Any]) -> NewEvent:
+    """A milestone re-planned, re-assigned, retired or reactivated by a sync: what it set, and what it was."""
+    was = {}
+    if action in ("milestone.moved", "milestone.reassigned"):
+        was = {"was": {"window_start": row.window_start, "window_end": row.window_end,
+                       "responsible": list(row.responsible)}}  # fmt: skip
+    values = {k: v for k, v in values.items() if k != "id"}
+    return milestone_event(action, row.id, roadmap=roadmap_id, item=row.item_number, org=row.org_id, values=values,
+                           timezone=values.get("timezone") or row.timezone, extra=was)  # fmt: skip
 
 
 def _new_row(roadmap_id: str, m: PlannedMilestone, status: str, version: int) -> dict[str, Any]:
@@ -262,7 +288,7 @@ def _write(
     *,
     yaml_text: str,
     source_path: str | None,
-    actor: str,
+    actor: ActorLike,
     now: datetime,
 ) -> None:
     """The roadmap record, the new version (if any) and the current item definitions."""
@@ -277,8 +303,9 @@ def _write(
     session.add(record)
     session.flush()
     if report.new_version:
+        by = identify(actor)[0]
         session.add(RoadmapVersion(roadmap_id=roadmap.id, version=report.version, content_hash=report.content_hash,
-                                   yaml_text=yaml_text, source_path=source_path, loaded_at=now, loaded_by=actor,
+                                   yaml_text=yaml_text, source_path=source_path, loaded_at=now, loaded_by=by,
                                    note=report.note, diff=report.diff.as_json() if report.diff else None))  # fmt: skip
     _write_items(session, roadmap, report.version)
 
@@ -321,27 +348,23 @@ def _write_items(session: Session, roadmap: Roadmap, version: int) -> None:
             session.add(stored)
 
 
-def _record(session: Session, roadmap: Roadmap, report: SyncReport, *, actor: str, retired_ids: list[int]) -> None:
+def _roadmap_events(roadmap: Roadmap, report: SyncReport) -> list[NewEvent]:
+    """The version loaded (if new) and the sync's counts; each milestone's change is an event of its own."""
+    subject, zone = f"roadmap/{roadmap.id}", roadmap.timezone
+    events = []
     if report.new_version:
-        record_event(
-            session, actor=actor, action="roadmap.version.loaded" if report.version == 1 else "roadmap.amended",
-            subject=f"roadmap/{roadmap.id}", timezone=roadmap.timezone,
-            payload={"version": report.version, "content_hash": report.content_hash, "note": report.note,
-                     "diff": report.diff.as_json() if report.diff else None},
-        )  # fmt: skip
-    record_event(
-        session, actor=actor, action="roadmap.synced", subject=f"roadmap/{roadmap.id}", timezone=roadmap.timezone,
-        payload={"version": report.version, "added": report.added, "updated": report.updated, "moved": report.moved,
-                 "reassigned": report.reassigned, "retired": report.retired, "reactivated": report.reactivated,
-                 "moved_parties": report.moved_parties},
-    )  # fmt: skip
-    if retired_ids:
-        record_event(
-            session, actor=actor, action="milestones.retired", subject=f"roadmap/{roadmap.id}",
-            timezone=roadmap.timezone,
-            payload={"version": report.version, "milestone_ids": sorted(retired_ids),
-                     "reasons": report.retired_reasons},
-        )  # fmt: skip
+        events.append(NewEvent(
+            "roadmap.version.loaded" if report.version == 1 else "roadmap.amended", subject,
+            {"version": report.version, "content_hash": report.content_hash, "note": report.note,
+             "diff": report.diff.as_json() if report.diff else None}, zone,
+        ))  # fmt: skip
+    events.append(NewEvent(
+        "roadmap.synced", subject,
+        {"version": report.version, "added": report.added, "updated": report.updated, "moved": report.moved,
+         "reassigned": report.reassigned, "retired": report.retired, "reactivated": report.reactivated,
+         "moved_parties": report.moved_parties, "retired_reasons": report.retired_reasons}, zone,
+    ))  # fmt: skip
+    return events
 
 
 def summary_markdown(report: SyncReport) -> str:

@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-PACKAGES = ("models", "tasks", "flows", "cli", "notifications", "operations", "service", "importer")
+PACKAGES = ("audit", "models", "tasks", "flows", "cli", "notifications", "operations", "service", "importer")
 
 
 def run(tool: str, *args: str) -> subprocess.CompletedProcess[str]:
