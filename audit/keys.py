@@ -5,8 +5,9 @@ and its public half beside it (FILE.pub); ROADMAP_AUDIT_KEY names the file for e
 A key is named by its id: the first 16 hex digits of the SHA-256 of the raw public key.
 
 Beside the key the signer keeps its own record of every checkpoint it signed (FILE.checkpoints, one
-JSON object a line). It lives where the key lives, not in the store, so a store rolled back to an
-older copy, or truncated together with its stored checkpoints, still disagrees with it.
+JSON object a line, each naming the store it signed, by its URL without the password). It lives where
+the key lives, not in the store, so a store rolled back to an older copy, or truncated together with
+its stored checkpoints, still disagrees with it.
 """
 
 from __future__ import annotations
@@ -147,22 +148,25 @@ def witness_path(key_path: Path) -> Path:
     return key_path.with_name(key_path.name + ".checkpoints")
 
 
-def remember(key_path: Path, checkpoint: dict[str, Any]) -> None:
-    """Append a signed checkpoint (its exported JSON) to the record kept beside the key."""
+def remember(key_path: Path, checkpoint: dict[str, Any], *, store: str) -> None:
+    """Append a signed checkpoint of `store` (its exported JSON) to the record kept beside the key."""
     with witness_path(key_path).open("a", encoding="utf-8") as out:
-        out.write(json.dumps(checkpoint, ensure_ascii=False, sort_keys=True) + "\n")
+        out.write(json.dumps({**checkpoint, "store": store}, ensure_ascii=False, sort_keys=True) + "\n")
 
 
-def remembered(key_path: Path) -> list[tuple[str, dict[str, Any]]]:
-    """Every checkpoint recorded beside the key, as (where, exported JSON); [] when there is no record."""
+def remembered(key_path: Path, *, store: str) -> list[tuple[str, dict[str, Any]]]:
+    """The checkpoints of `store` recorded beside the key, as (where, exported JSON); [] when there are none."""
     path = witness_path(key_path)
     if not path.is_file():
         return []
     out = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if line.strip():
-            try:
-                out.append((f"{path}:{number}", json.loads(line)))
-            except json.JSONDecodeError:
-                raise AuditKeyError(f"{path}:{number}: not a checkpoint (JSON) line") from None
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError:
+            raise AuditKeyError(f"{path}:{number}: not a checkpoint (JSON) line") from None
+        if isinstance(data, dict) and data.get("store") == store:
+            out.append((f"{path}:{number}", data))
     return out

@@ -82,14 +82,14 @@ def receipt(session: Session, appended: Appended) -> Receipt:
     return Receipt(appended.seq, appended.hash, row.size, as_utc(row.signed_at), row.key_id)
 
 
-def last_event(session: Session, *, subject: str, action: str) -> Appended | None:
-    """The latest event of this action about this subject (the receipt of what was just recorded)."""
-    row = session.execute(
-        select(col(AuditEvent.seq), col(AuditEvent.hash))
-        .where(col(AuditEvent.subject) == subject, col(AuditEvent.action) == action)
-        .order_by(col(AuditEvent.seq).desc()).limit(1)
-    ).first()  # fmt: skip
-    return Appended(int(row[0]), str(row[1])) if row else None
+def appended_since(session: Session, *, since: int, action: str) -> list[tuple[str, Appended]]:
+    """(subject, event) of every event of this action after position `since`: what an action just recorded."""
+    rows = session.execute(
+        select(col(AuditEvent.subject), col(AuditEvent.seq), col(AuditEvent.hash))
+        .where(col(AuditEvent.seq) > since, col(AuditEvent.action) == action)
+        .order_by(col(AuditEvent.seq))
+    ).all()  # fmt: skip
+    return [(str(subject), Appended(int(seq), str(digest))) for subject, seq, digest in rows]
 
 
 def _event_json(event: StoredEvent) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from audit.chain import ChainCheck, ChainReport, head, stored_events
+from audit.chain import ChainCheck, ChainReport, head, paused_gc, stored_events
 from audit.checkpoints import Signed, stored_checkpoints
 from audit.keys import PublicKey
 from audit.merkle import Frontier, event_leaf
@@ -54,8 +54,7 @@ class VerifyReport:
     unreadable: list[str] = field(default_factory=list)  # stored checkpoint rows that are not checkpoints
     trust: list[str] = field(default_factory=list)  # how the keys came to be trusted
     differences: list[str] = field(default_factory=list)  # tables against the events
-    compared: int = 0
-    milestones: int = 0
+    compared: dict[str, int] = field(default_factory=dict)  # rows compared, per table
 
     @property
     def checkpoints_ok(self) -> bool:
@@ -94,14 +93,28 @@ class VerifyReport:
             )
         return out
 
+    def by_source(self) -> dict[str, list[Verdict]]:
+        """The verdicts grouped by where the checkpoints were found: stored, beside the key, held by an auditor."""
+        groups: dict[str, list[Verdict]] = {}
+        for v in self.verdicts:
+            source = v.checkpoint.source
+            kind = ("stored" if source.startswith("stored checkpoint") else
+                    "recorded beside the key" if ".checkpoints:" in source else f"held ({source})")  # fmt: skip
+            groups.setdefault(kind, []).append(v)
+        return groups
+
     def summary(self) -> list[str]:
         """What holds, for the operator and the auditor (printed whether or not problems were found)."""
         out = [f"audit chain intact: {self.events} events" if self.chain.ok else f"audit chain: {self.events} events"]
         if not self.verdicts:
             out.append("checkpoints: none; the chain is unsigned (set ROADMAP_AUDIT_KEY, see roadmap audit keygen)")
         else:
-            good = sum(v.ok for v in self.verdicts)
-            out.append(f"checkpoints: {good} of {len(self.verdicts)} hold")
+            parts = []
+            for kind, verdicts in self.by_source().items():
+                bad = sum(not v.ok for v in verdicts)
+                verdict = "all hold" if not bad else f"{bad} {'does' if bad == 1 else 'do'} not hold"
+                parts.append(f"{len(verdicts)} {kind} ({verdict})")
+            out.append("checkpoints: " + ", ".join(parts))
             out += [f"  {line}" for line in self.trust]
         latest = self.latest
         if latest is not None:
@@ -111,8 +124,9 @@ class VerifyReport:
         if self.verdicts and tail > 0:
             out.append(f"not yet checkpointed: {tail} events ({self.covered + 1}-{self.events})")
         if not self.differences:
-            out.append(f"state: {self.milestones} milestones and {self.compared - self.milestones} completions and "
-                       "plan versions replayed from the events match the tables")  # fmt: skip
+            c = self.compared
+            out.append(f"state: {c.get('milestones', 0)} milestones, {c.get('completions', 0)} completions and "
+                       f"{c.get('versions', 0)} plan versions in the tables match the events")  # fmt: skip
         return out
 
 
@@ -176,6 +190,11 @@ def verify_store(
     session: Session, *, pinned: Sequence[PublicKey] = (), external: Sequence[Signed] = ()
 ) -> VerifyReport:
     """Check the chain, every checkpoint (stored and `external`) and the tables against the events, in one pass."""
+    with paused_gc():
+        return _verify(session, pinned, external)
+
+
+def _verify(session: Session, pinned: Sequence[PublicKey], external: Sequence[Signed]) -> VerifyReport:
     stored, unreadable = stored_checkpoints(session)
     every = [*stored, *external]
     wanted = {c.statement.size for c in every}
@@ -192,8 +211,7 @@ def verify_store(
     trusted, retired, notes = _trust(every, pins)
     verdicts = [Verdict(c, _judge(c, frontier.count, at_size, trusted, retired)) for c in every]
     differences, compared = compare(session, replayed)
-    milestones = len(replayed.milestones) if replayed.milestones else 0
-    return VerifyReport(frontier.count, chain, verdicts, unreadable, notes, differences, compared, milestones)
+    return VerifyReport(frontier.count, chain, verdicts, unreadable, notes, differences, compared)
 
 
 # -- what reports say about the history they were built from --------------------------------------------

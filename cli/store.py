@@ -15,7 +15,7 @@ import typer
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from cli.runner import actor, quiet_prefect, run_flow, store_url
+from cli.runner import actor, quiet_prefect, run_audited_flow, store_url
 from models.db import StoreError, describe, open_store, session_scope
 from models.loader import PlanError, load_plan
 from models.plan_diff import diff_plans
@@ -74,7 +74,7 @@ def sync(
 
     url = _url(db)
     try:
-        result = run_flow(sync_roadmap, plan=str(plan), db=url, dry_run=dry_run, note=note, actor=actor(by))
+        result = run_audited_flow(sync_roadmap, plan=str(plan), db=url, dry_run=dry_run, note=note, actor=actor(by))
     except StoreError as exc:
         raise _fail(f"error: {exc}") from None
     if format == "json":

@@ -7,8 +7,10 @@ from typing import Any
 
 from prefect import flow
 
+from flows.audit_steps import CheckpointRefused, audit_finish, audit_start, run_actor
 from models.db import open_store, session_scope
 from models.settings import get_settings
+from operations.context import Actor
 from tasks.prefect_tasks import load_plan_file, publish_sync_summary, sync_plan_task
 
 
@@ -18,26 +20,34 @@ def sync_roadmap(
     db: str | None = None,
     dry_run: bool = False,
     note: str | None = None,
-    actor: str | None = None,
+    actor: Actor | str | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Validate the plan, store its version and bring its milestones in line with it and the registry."""
+    """Validate the plan, store its version and bring its milestones in line with it and the registry; sign the
+    events it appended when a key is configured (CheckpointRefused, after the sync, when that is refused)."""
     roadmap, text = load_plan_file(plan)
     settings = get_settings()
     engine = open_store(db or settings.db_url)
+    now = now or datetime.now(UTC)
+    who = run_actor(actor, default=settings.actor or "operator")
     try:
+        start = audit_start(engine, actor=who, now=now)
         with session_scope(engine) as session:
             report = sync_plan_task(
                 session,
                 roadmap=roadmap,
                 yaml_text=text,
                 source_path=plan,
-                actor=actor or settings.actor or "operator",
-                now=now or datetime.now(UTC),
+                actor=who,
+                now=now,
                 note=note,
                 dry_run=dry_run,
             )
+        signed, signing = audit_finish(engine, since=start, actor=who, now=now)
     finally:
         engine.dispose()
     publish_sync_summary(report)
-    return {"report": report, "lines": report.lines()}
+    result = {"report": report, "lines": report.lines() + ([signing] if signing else []), "checkpoint": signed}
+    if signing and signed is None:
+        raise CheckpointRefused(signing, result)
+    return result

@@ -17,7 +17,7 @@ from sqlmodel import col
 from audit.chain import head
 from audit.checkpoints import CheckpointError, Signed, sign_checkpoint, stored_checkpoints
 from audit.keys import AuditKeyError, SigningKey, load_key, remember, remembered
-from audit.proofs import Proof, ProofError, Receipt, prove, read_proof
+from audit.proofs import Proof, ProofError, Receipt, appended_since, prove, read_proof, receipt
 from audit.replay import baseline_events
 from audit.verify import Provenance, VerifyReport, verify_store
 from models.settings import Settings
@@ -30,12 +30,17 @@ def signing_key(settings: Settings) -> SigningKey | None:
     return load_key(settings.audit_key) if settings.audit_key is not None else None
 
 
-def _held(key: SigningKey | None) -> list[Signed]:
-    """The checkpoints recorded beside the key (outside the store)."""
+def store_label(ctx: Context) -> str:
+    """The store as the record beside the key names it: its URL without the password."""
+    return ctx.engine.url.render_as_string(hide_password=True)
+
+
+def _held(ctx: Context, key: SigningKey | None) -> list[Signed]:
+    """The checkpoints of this store recorded beside the key (outside the store)."""
     if key is None:
         return []
     out = []
-    for where, data in remembered(key.path):
+    for where, data in remembered(key.path, store=store_label(ctx)):
         try:
             out.append(Signed.from_json(data, where))
         except CheckpointError as exc:
@@ -69,11 +74,11 @@ def checkpoint(ctx: Context, *, key: SigningKey | None = None, previous: Signing
         raise AuditKeyError("no signing key: set ROADMAP_AUDIT_KEY to a key file (make one with: roadmap audit keygen)")
     with ctx.transaction() as session:
         stored, _unreadable = stored_checkpoints(session)
-        known = [c for c in stored if c.problem() is None] + _held(key) + _held(previous)
+        known = [c for c in stored if c.problem() is None] + _held(ctx, key) + _held(ctx, previous)
         signed = sign_checkpoint(session, key=key, actor=ctx.actor, at=ctx.now, known=known, previous=previous)
     for k in (key, previous):
         if k is not None:
-            remember(k.path, signed.to_json())
+            remember(k.path, signed.to_json(), store=store_label(ctx))
     return signed
 
 
@@ -111,7 +116,7 @@ def verify(ctx: Context, *, held: Path | None = None) -> VerifyReport:
     """Verify the store: the chain, the stored checkpoints, those recorded beside the configured key and one
     held outside (`held`), and the tables against the events."""
     key = signing_key(ctx.settings)
-    external = _held(key) + ([read_checkpoint_file(held)] if held is not None else [])
+    external = _held(ctx, key) + ([read_checkpoint_file(held)] if held is not None else [])
     with ctx.reading() as session:
         return verify_store(session, pinned=[key.public] if key else [], external=external)
 
@@ -119,6 +124,28 @@ def verify(ctx: Context, *, held: Path | None = None) -> VerifyReport:
 def provenance(ctx: Context) -> Provenance:
     """What a report says about the history it was built from (verification run now)."""
     return Provenance.of(verify(ctx))
+
+
+@dataclass(frozen=True)
+class Receipts:
+    """The receipts of what an action just recorded: (subject, receipt) each; a warning when they are unsigned."""
+
+    receipts: list[tuple[str, Receipt]]
+    warning: str = ""
+
+
+def receipts_since(ctx: Context, *, since: int, action: str) -> Receipts:
+    """Sign what was recorded after position `since` (when a key is configured) and give its receipts.
+
+    A key that cannot be used, or a refused checkpoint, does not undo the recorded action: it is said."""
+    warning = ""
+    try:
+        checkpoint_after_run(ctx, since=since)
+    except (AuditKeyError, CheckpointError) as exc:
+        warning = f"warning: recorded, but not signed: {exc}"
+    with ctx.reading() as session:
+        found = appended_since(session, since=since, action=action)
+        return Receipts([(subject, receipt(session, appended)) for subject, appended in found], warning)
 
 
 @dataclass(frozen=True)
@@ -142,7 +169,7 @@ def prove_receipt(ctx: Context, receipt: str, *, held: Path | None = None) -> Pr
     key = signing_key(ctx.settings)
     with ctx.reading() as session:
         stored, _unreadable = stored_checkpoints(session)
-        checkpoints = [read_checkpoint_file(held)] if held is not None else stored + _held(key)
+        checkpoints = [read_checkpoint_file(held)] if held is not None else stored + _held(ctx, key)
         return Proved(prove(session, parsed, checkpoints=checkpoints), offline=False)
 
 

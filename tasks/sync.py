@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlmodel import Session, col
 
-from audit.chain import ActorLike, NewEvent, append_events, identify
+from audit.chain import ActorLike, NewEvent, append_events, identify, paused_gc
 from audit.replay import milestone_event
 from models.loader import PlanError, parse_plan
 from models.plan import Roadmap, number_key
@@ -135,6 +135,7 @@ _MILESTONE_COLUMNS = (
 )  # fmt: skip
 
 
+@paused_gc()  # a region's 10^5 milestones and their events are built in memory at once (see audit.chain)
 def sync_plan(
     session: Session,
     *,
@@ -234,20 +235,29 @@ def sync_plan(
     if dry_run or not report.changed:
         return report
     _write(session, roadmap, report, yaml_text=yaml_text, source_path=source_path, actor=actor, now=now)
-    created: list[int] = []
     if inserts:
-        # ids in the order of the rows: each milestone's creation is an event that names it
-        created = list(session.scalars(insert(Milestone).returning(col(Milestone.id), sort_by_parameter_order=True),
-                                       inserts))  # fmt: skip
+        session.execute(insert(Milestone), inserts)
     if updates:
         session.execute(update(Milestone), updates)
     if changes:
         session.execute(insert(DeadlineChange), changes)
     events = _roadmap_events(roadmap, report)
-    events += [_created(roadmap.id, milestone_id, row) for milestone_id, row in zip(created, inserts, strict=True)]
+    events += [_created(roadmap.id, milestone_id, row) for milestone_id, row in _with_ids(session, roadmap.id, inserts)]
     events += [_changed(roadmap.id, action, row, values) for action, row, values in changed]
     append_events(session, events, actor=actor, at=now)
     return report
+
+
+def _with_ids(session: Session, roadmap_id: str, inserts: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
+    """The inserted rows with the ids the store gave them, found by their key in one query (RETURNING from a
+    bulk insert comes back row by row on SQLite)."""
+    if not inserts:
+        return []
+    version = inserts[0]["created_version"]
+    ids = {(item, org, occurrence): milestone_id for milestone_id, item, org, occurrence in session.execute(
+        select(col(Milestone.id), col(Milestone.item_number), col(Milestone.org_id), col(Milestone.occurrence))
+        .where(col(Milestone.roadmap_id) == roadmap_id, col(Milestone.created_version) == version))}  # fmt: skip
+    return [(ids[(r["item_number"], r["org_id"], r["occurrence"])], r) for r in inserts]
 
 
 def _created(roadmap_id: str, milestone_id: int, row: dict[str, Any]) -> NewEvent:

@@ -295,10 +295,10 @@ def test_cli_complete_reopen_and_audit(store, db_url, tmp_path, monkeypatch):
     ok = runner.invoke(app, ["complete", str(m.id), "--evidence", "Приказ ОО № 15 от 02.06.2020", "--by", "oo_head",
                              "--at", "2020-06-02T10:00", "--file", str(doc), "--db", db_url])  # fmt: skip
     assert ok.exit_code == 0, ok.output
-    assert (
-        ok.stdout.strip()
-        == f"milestone {m.id} (sechenovsky-2020 item 1.2 for sech-oo-01) done by oo_head, late by 4 days"
-    )
+    first, *receipt = ok.stdout.strip().splitlines()
+    assert first == f"milestone {m.id} (sechenovsky-2020 item 1.2 for sech-oo-01) done by oo_head, late by 4 days"
+    assert receipt[0].startswith("receipt: event ")  # no key configured: the receipt says it is not yet signed
+    assert receipt[1] == "  not yet in a signed checkpoint: the next one (after the next scheduled run) will cover it"
     assert list((tmp_path / "data" / "files").rglob("*")), "the file was stored"
     again = runner.invoke(app, ["complete", str(m.id), "--evidence", "x", "--by", "oo_head", "--db", db_url])
     assert again.exit_code == 2 and "refused: milestone" in again.stderr and "is already done" in again.stderr

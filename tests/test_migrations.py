@@ -384,7 +384,9 @@ def test_a_database_with_store_tables_but_no_revision_is_refused_with_the_fix(db
     bare = make_engine(db_url)
     try:
         SQLModel.metadata.create_all(bare)
-        with pytest.raises(StoreError, match=r"has tables \(audit_checkpoint, audit_event, .*\) but no schema revision.*move it aside"):
+        with pytest.raises(
+            StoreError, match=r"has tables \(audit_checkpoint, audit_event, .*\) but no schema revision.*move it aside"
+        ):
             open_store(db_url)
     finally:
         bare.dispose()
