@@ -133,7 +133,8 @@ def rechain(session: Session, since: int) -> None:
     prev = GENESIS
     if since > 1:
         prev = session.execute(select(AuditEvent.hash).where(AuditEvent.seq == since - 1)).scalar_one()
-    events = session.execute(select(AuditEvent).where(AuditEvent.seq >= since).order_by(AuditEvent.seq)).scalars()
+    query = select(AuditEvent).where(AuditEvent.seq >= since).order_by(AuditEvent.seq)
+    events = session.execute(query.execution_options(populate_existing=True)).scalars()  # as stored now
     last = since - 1
     for e in list(events):
         digest = event_hash(seq=e.seq, at_utc=e.at_utc, actor=e.actor, action=e.action, subject=e.subject,
