@@ -19,8 +19,10 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy.engine import Engine
 
 from audit.checkpoints import CheckpointError, Signed
+from models.monitoring_view import MonitoringReport
 from models.settings import get_settings
-from operations.audit import chain_length, checkpoint_after_run, signing_key
+from models.views import AuditReport
+from operations.audit import chain_length, checkpoint_after_run, signing_key, stamp
 from operations.context import Actor, Clock, Context
 
 
@@ -54,6 +56,12 @@ def audit_start(engine: Engine, *, actor: Actor, now: datetime) -> int:
     context = _context(engine, actor, now)
     signing_key(context.settings)
     return chain_length(context)
+
+
+@task(name="verify-audit-history", cache_policy=NO_CACHE)
+def stamp_history(engine: Engine, report: AuditReport | MonitoringReport, *, actor: Actor, now: datetime) -> None:
+    """Verify the store and write into the report the history it was built against (loudly when it fails)."""
+    stamp(_context(engine, actor, now), report)
 
 
 @task(name="sign-audit-checkpoint", cache_policy=NO_CACHE)

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from prefect import flow
 
-from flows.audit_steps import CheckpointRefused, audit_finish, audit_start, run_actor
+from flows.audit_steps import CheckpointRefused, audit_finish, audit_start, run_actor, stamp_history
 from models.db import open_store, session_scope
 from models.settings import get_settings
 from notifications.dispatch import make_notifier
@@ -83,6 +83,7 @@ def monitor(
         publish_monitoring_summary(report.summary)
         with session_scope(engine, readonly=True) as session:
             view = build_monitoring_report_task(session, roadmap_id=roadmap, snapshot_id=report.snapshot_id)
+        stamp_history(engine, view, actor=who, now=now)
         paths = write_monitoring_files_task(view, folder=folder)
         publish_monitoring_report(view, str(paths[0]))
         out: dict[str, Any] = {"snapshot_id": report.snapshot_id, "summary": report.summary, "notice": notice,

@@ -20,8 +20,10 @@ from audit.keys import AuditKeyError, SigningKey, load_key, remember, remembered
 from audit.proofs import Proof, ProofError, Receipt, appended_since, prove, read_proof, receipt
 from audit.replay import baseline_events
 from audit.verify import Provenance, VerifyReport, verify_store
+from models.monitoring_view import MonitoringReport
 from models.settings import Settings
 from models.store import AuditCheckpoint
+from models.views import AuditReport
 from operations.context import Context
 
 
@@ -124,6 +126,14 @@ def verify(ctx: Context, *, held: Path | None = None) -> VerifyReport:
 def provenance(ctx: Context) -> Provenance:
     """What a report says about the history it was built from (verification run now)."""
     return Provenance.of(verify(ctx))
+
+
+def stamp(ctx: Context, report: AuditReport | MonitoringReport) -> Provenance:
+    """Verify the store and set what the report states about its history: the chain position and checkpoint
+    it was built against, or, loudly, that verification failed."""
+    found = provenance(ctx)
+    report.history, report.history_ok = found.text(report.timezone), found.ok
+    return found
 
 
 @dataclass(frozen=True)
