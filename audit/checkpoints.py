@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -196,10 +197,19 @@ def stored_checkpoints(session: Session) -> tuple[list[Signed], list[str]]:
     return out, problems
 
 
-def latest_checkpoint(session: Session) -> AuditCheckpoint | None:
-    """The stored checkpoint covering the most events (the latest signed among equals)."""
-    query = select(AuditCheckpoint).order_by(col(AuditCheckpoint.size).desc(), col(AuditCheckpoint.id).desc())
-    return session.execute(query.limit(1)).scalars().first()
+def latest_signed(session: Session) -> Signed | None:
+    """The stored checkpoint covering the most events whose signature holds (the latest signed among equals)."""
+    good = [c for c in stored_checkpoints(session)[0] if c.problem() is None]
+    return max(good, key=lambda c: (c.statement.size, c.statement.signed_at), default=None)
+
+
+def checkpoint_summary(signed: Signed | None, zone: str) -> dict[str, Any] | None:
+    """What a message to people carries of a checkpoint: size, head, root, key and when, in their zone."""
+    if signed is None:
+        return None
+    s = signed.statement
+    when = as_utc(s.signed_at).astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M")
+    return {"size": s.size, "head": s.head, "root": s.root, "key_id": s.key_id, "signed_local": when}
 
 
 # -- signing -------------------------------------------------------------------------------------------

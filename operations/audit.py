@@ -10,21 +10,26 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from audit.chain import head
-from audit.checkpoints import CheckpointError, Signed, sign_checkpoint, stored_checkpoints
+from audit.chain import head, record_event
+from audit.checkpoints import CheckpointError, Signed, checkpoint_summary, sign_checkpoint, stored_checkpoints
 from audit.keys import AuditKeyError, SigningKey, load_key, remember, remembered
 from audit.proofs import Proof, ProofError, Receipt, appended_since, prove, read_proof, receipt
 from audit.replay import baseline_events
 from audit.verify import Provenance, VerifyReport, verify_store
+from models.addresses import is_email, mask_url
 from models.monitoring_view import MonitoringReport
 from models.settings import Settings
 from models.store import AuditCheckpoint
 from models.views import AuditReport
+from notifications.auditor import AuditorMessage
 from operations.context import Context
+
+SHOWN_TO_AUDITOR = 20  # problems listed in the auditor's message (verify lists them all)
 
 
 def signing_key(settings: Settings) -> SigningKey | None:
@@ -181,6 +186,37 @@ def prove_receipt(ctx: Context, receipt: str, *, held: Path | None = None) -> Pr
         stored, _unreadable = stored_checkpoints(session)
         checkpoints = [read_checkpoint_file(held)] if held is not None else stored + _held(ctx, key)
         return Proved(prove(session, parsed, checkpoints=checkpoints), offline=False)
+
+
+def auditor_message(ctx: Context, *, zone: str = "Europe/Moscow") -> tuple[AuditorMessage, Path | None]:
+    """What the weekly message to the auditor says: the store verified now, the chain signed first when it grew
+    and verification passed (never over a failed one), and the latest checkpoint exported to a file to attach."""
+    report = verify(ctx)
+    latest = report.latest
+    if report.ok:
+        latest = checkpoint_after_run(ctx, since=0) or latest
+    summary: dict[str, object] | None = None
+    file = None
+    if latest is not None:
+        summary = {**(checkpoint_summary(latest, zone) or {}), "public_key": latest.public_key.b64}
+        folder = ctx.settings.data_dir / "audit"
+        folder.mkdir(parents=True, exist_ok=True)
+        file = folder / f"checkpoint-{latest.statement.size}.json"
+        write_checkpoint_file(latest, file)
+    checked = ctx.now.astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M")
+    message = AuditorMessage(report.events, report.ok, summary, checked, report.problems()[:SHOWN_TO_AUDITOR],
+                             file.name if file else "")  # fmt: skip
+    return message, file
+
+
+def record_auditor_message(ctx: Context, *, recipient: str, message: AuditorMessage) -> None:
+    """The message to the auditor, recorded in the history (the address masked when it is a URL)."""
+    shown = recipient if is_email(recipient) else mask_url(recipient)
+    size = message.checkpoint["size"] if message.checkpoint else None
+    with ctx.transaction() as session:
+        record_event(session, actor=ctx.actor, action="audit.checkpoint.sent", subject="auditor", at=ctx.now,
+                     payload={"recipient": shown, "events": message.events, "verified": message.verified,
+                              "checkpoint": size})  # fmt: skip
 
 
 def baseline(ctx: Context) -> int:

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from audit.chain import ActorLike, record_event
+from audit.checkpoints import checkpoint_summary, latest_signed
 from models.addresses import is_email, mask_url
 from models.plan import Roadmap
 from models.store import Organisation, OutboxMessage
@@ -133,7 +134,13 @@ def municipality_rows(report: SnapshotReport, municipality: str) -> Municipality
 
 
 def build_notice(
-    plan: Roadmap, report: SnapshotReport, *, addressee: str, municipalities: list[str], report_path: str = ""
+    plan: Roadmap,
+    report: SnapshotReport,
+    *,
+    addressee: str,
+    municipalities: list[str],
+    report_path: str = "",
+    checkpoint: dict[str, Any] | None = None,
 ) -> Notice:
     """The notice of one snapshot for one addressee, with the rows of the municipalities it coordinates (and the
     path of the snapshot's HTML report, attached to e-mail when the file is there at send time)."""
@@ -145,6 +152,7 @@ def build_notice(
         headline=tuple(notice_row(h) for h in s["headline"]),
         lower_differences=sum(1 for d in s["differences"] if d["level"] != s["level"]), addressee=addressee,
         municipalities=tuple(municipality_rows(report, m) for m in municipalities), report=report_path,
+        checkpoint=checkpoint,
     )  # fmt: skip
 
 
@@ -194,6 +202,7 @@ def queue_monitoring_notice(
     by_target, out.no_contact = _addressees(recipients)
     existing = set(session.execute(select(col(OutboxMessage.recipient)).where(col(OutboxMessage.key) == key)).scalars())
     due_on = now.astimezone(ZoneInfo(plan.timezone)).date()
+    checkpoint = checkpoint_summary(latest_signed(session), plan.timezone)
     rows = []
     for target, who in by_target.items():
         placeholder = target.startswith(f"({NO_CONTACT})")
@@ -201,7 +210,7 @@ def queue_monitoring_notice(
             out.already += 0 if placeholder else 1
             continue
         notice = build_notice(plan, report, addressee=who.name, municipalities=who.municipalities,
-                              report_path=report_path)  # fmt: skip
+                              report_path=report_path, checkpoint=checkpoint)  # fmt: skip
         rows.append({
             "key": key, "recipient": target, "party": who.party, "milestone_id": None, "roadmap_id": plan.id,
             "kind": MONITORING, "stage": report.summary["run"], "due_on": due_on, "payload": notice.payload(),
