@@ -57,10 +57,12 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("audit_key")
+    @field_validator("audit_key", mode="before")
     @classmethod
-    def _key_path(cls, value: Path | None) -> Path | None:
-        return value.expanduser() if value is not None and str(value) else None
+    def _key_path(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None  # ROADMAP_AUDIT_KEY= (empty) means no key, as unset does
+        return Path(value).expanduser() if isinstance(value, str | Path) else value
 
     @property
     def db_url(self) -> str:
