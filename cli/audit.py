@@ -1,4 +1,5 @@
-"""Completion and audit commands: complete, reopen, audit verify, audit log."""
+"""Completion and audit commands: complete and reopen (each with its receipt), audit log; the chain's other
+commands are in cli/audit_chain.py."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from typing import Annotated, Literal
 
 import typer
 
+from audit.chain import audit_events
+from cli.audit_chain import audit_app
 from cli.runner import actor
 from cli.store import DbOption, _engine, _fail, _parse_date
 from models.addresses import mask_contacts
@@ -18,7 +21,8 @@ from models.db import session_scope
 from models.plan import Roadmap
 from models.settings import get_settings
 from models.store import Milestone, RoadmapRecord
-from tasks.audit import audit_events, verify_chain
+from operations import audit as audit_ops
+from operations.context import Clock, Context
 from tasks.complete import (
     OPERATOR,
     CompletionError,
@@ -33,8 +37,6 @@ from tasks.complete import reopen as reopen_milestone
 from tasks.registry import RegistryError, decode_csv
 from tasks.status import FilterError, check_filters
 from tasks.sweep import active_roadmaps
-
-audit_app = typer.Typer(help="The audit trail: verify the hash chain, show the history.", no_args_is_help=True)
 
 
 def _plan(session, roadmap_id: str) -> tuple[Roadmap, int]:  # type: ignore[no-untyped-def]
@@ -102,6 +104,8 @@ def complete(
     now = datetime.now(UTC)
     recorded_by = actor(None)
     who = by or get_settings().actor or OPERATOR
+    ctx = Context(engine=engine, actor=recorded_by, clock=Clock(now), settings=get_settings())
+    start = audit_ops.chain_length(ctx)
     try:
         if csv_file is not None:
             roadmap_id, text = bulk_file(csv_file, roadmap)
@@ -111,6 +115,7 @@ def complete(
                 count = complete_many(session, roadmap=plan, rows=rows, source=str(csv_file), now=now,
                                       recorded_by=recorded_by, version=version)  # fmt: skip
             typer.echo(f"{csv_file}: {count} milestones recorded as done")
+            _receipts(ctx, start, "milestone.completed")
             return
         if milestone is None or evidence is None:
             raise _fail("give a MILESTONE id and --evidence (or --csv FILE --roadmap ID)")
@@ -129,6 +134,7 @@ def complete(
         suffix = f", late by {late} days" if late > 0 else ""
         typer.echo(f"milestone {milestone} ({row.roadmap_id} item {row.item_number}"
                    f"{' for ' + row.org_id if row.org_id else ''}) done by {who}{suffix}")  # fmt: skip
+        _receipts(ctx, start, "milestone.completed")
     except CompletionError as exc:
         raise _fail(f"refused: {exc}") from None
     finally:
@@ -146,6 +152,8 @@ def reopen(
     Example: roadmap reopen 42 --reason "приложен не тот приказ"
     """
     engine = _engine(db)
+    ctx = Context(engine=engine, actor=actor(None), clock=Clock(), settings=get_settings())
+    start = audit_ops.chain_length(ctx)
     try:
         with session_scope(engine) as session:
             row = session.get(Milestone, milestone)
@@ -153,30 +161,14 @@ def reopen(
                 raise CompletionError(f"no milestone {milestone} in the store")
             plan, _ = _plan(session, row.roadmap_id)
             reopen_milestone(session, roadmap=plan, milestone_id=milestone, reason=reason,
-                             by=by or get_settings().actor or OPERATOR, now=datetime.now(UTC),
-                             recorded_by=actor(None))  # fmt: skip
+                             by=by or get_settings().actor or OPERATOR, now=ctx.now,
+                             recorded_by=ctx.actor)  # fmt: skip
         typer.echo(f"milestone {milestone} reopened: {reason}")
+        _receipts(ctx, start, "milestone.reopened")
     except CompletionError as exc:
         raise _fail(f"refused: {exc}") from None
     finally:
         engine.dispose()
-
-
-@audit_app.command("verify")
-def verify(db: DbOption = None) -> None:
-    """Recompute the hash chain; exit 1 naming the first broken event if any row was altered, added or removed.
-
-    Example: roadmap audit verify
-    """
-    engine = _engine(db, readonly=True)
-    with session_scope(engine, readonly=True) as session:
-        report = verify_chain(session)
-    engine.dispose()
-    if report.ok:
-        typer.echo(f"audit chain intact: {report.events} events")
-        return
-    typer.echo(f"audit chain broken at event {report.first_broken}: {report.reason}", err=True)
-    raise typer.Exit(1)
 
 
 @audit_app.command("log")
@@ -192,7 +184,7 @@ def log(
     ] = False,
     db: DbOption = None,
 ) -> None:
-    """Show the history: who did what, when, to what, with the payload.
+    """Show the history: who did what (and how they were identified: via, detail), when, to what, with the payload.
 
     E-mail addresses and notification URLs in the payloads (whom a reminder went to) are masked
     (s***@example.org, ntfy://host/***) unless the operator gives --show-contacts; the payload is
@@ -216,22 +208,41 @@ def log(
     engine.dispose()
     rows = [
         {"seq": e.seq, "at_utc": e.at_utc.isoformat(), "at_local": e.at_local, "actor": e.actor, "action": e.action,
-         "subject": e.subject, "payload": e.payload if show_contacts else mask_contacts(e.payload), "hash": e.hash}
+         "subject": e.subject, "payload": e.payload if show_contacts else mask_contacts(e.payload), "hash": e.hash,
+         "via": e.actor_via, "detail": e.actor_detail}
         for e in events
     ]  # fmt: skip
     if format == "json":
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     elif format == "csv":
         writer = csv.writer(sys.stdout)
-        writer.writerow(["seq", "at_utc", "at_local", "actor", "action", "subject", "payload", "hash"])
+        writer.writerow(["seq", "at_utc", "at_local", "actor", "action", "subject", "payload", "hash", "via", "detail"])
         for r in rows:
+            payload = json.dumps(r["payload"], ensure_ascii=False)
             writer.writerow([*(r[k] for k in ("seq", "at_utc", "at_local", "actor", "action", "subject")),
-                             json.dumps(r["payload"], ensure_ascii=False), r["hash"]])  # fmt: skip
+                             payload, r["hash"], r["via"], r["detail"]])  # fmt: skip
     else:
         for r in rows:
             typer.echo(f"{r['seq']:>6}  {r['at_local']}  {r['actor']:<12} {r['action']:<22} {r['subject']}")
         if not rows:
             typer.echo("(no events match)")
+
+
+def _receipts(ctx: Context, start: int, action: str) -> None:
+    """Print the receipt of each event the command recorded (signed first when a key is configured)."""
+    found = audit_ops.receipts_since(ctx, since=start, action=action)
+    if len(found.receipts) == 1:
+        for line in found.receipts[0][1].lines():
+            typer.echo(line)
+    elif found.receipts:
+        typer.echo(f"receipts ({len(found.receipts)}; prove one with: roadmap audit prove EVENT:HASH):")
+        for subject, receipt in found.receipts:
+            signed = (
+                f" (signed in the checkpoint of event {receipt.checkpoint_size})" if receipt.checkpoint_size else ""
+            )
+            typer.echo(f"  {subject}: {receipt.token}{signed}")
+    if found.warning:
+        typer.echo(found.warning, err=True)
 
 
 def register(app: typer.Typer) -> None:

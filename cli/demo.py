@@ -18,6 +18,7 @@ from cli.store import _parse_date, _url
 from models.db import open_store, session_scope
 from models.settings import get_settings
 from notifications.mailsink import MailSink
+from operations.context import Actor
 from tasks.registry import decode_csv, load_orgs, load_parties, parse_orgs_csv, parse_parties_csv
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,24 +81,25 @@ def demo(
     typer.echo(f"store: {url}")
     _load_registry(url, day)
     typer.echo(f"registry: {ORGS.name} and {PARTIES.name} loaded (sample data)")
-    synced = run_flow(sync_roadmap, plan=str(PLAN), db=url, note="demo", actor="demo")
+    who = Actor.from_cli("demo")
+    synced = run_flow(sync_roadmap, plan=str(PLAN), db=url, note="demo", actor=who)
     for line in synced["lines"]:
         typer.echo(line)
     now = datetime.combine(day, datetime.min.time(), tzinfo=UTC).replace(hour=6)
     if print_only:
-        result = run_flow(sweep, as_of=day, db=url, dry_run=True, now=now)
+        result = run_flow(sweep, as_of=day, db=url, dry_run=True, now=now, actor=who)
         _echo_lines(result["lines"])
         for recipient, subject, text in result["digests"]:
             typer.echo(f"\n--- to {recipient}: {subject}\n{text}")
         _load_figures(url, now)
-        monitored = run_flow(monitor, roadmap="sechenovsky-2020", year=2020, db=url, now=now, actor="demo",
+        monitored = run_flow(monitor, roadmap="sechenovsky-2020", year=2020, db=url, now=now, actor=who,
                              notify=False, report_dir=str(folder / "reports"))  # fmt: skip
         typer.echo("\nmonitoring of 2020 (sample figures):")
         _echo_lines(monitored["lines"])
         return
     with MailSink() as sink:
         result = run_flow(sweep, as_of=day, db=url, smtp_url=sink.url("roadmap-demo@example.org"), now=now,
-                          external="record")  # fmt: skip
+                          external="record", actor=who)  # fmt: skip
         received = sink.received
     # the flow counts a recorded message as delivered; the demo says what actually left the program
     _echo_lines([line for report in result["decided"] for line in report.lines()])
@@ -118,7 +120,7 @@ def demo(
     _load_figures(url, now)
     typer.echo(f"monitoring: {FIGURES.name} loaded (sample data)")
     with MailSink() as sink:
-        monitored = run_flow(monitor, roadmap="sechenovsky-2020", year=2020, db=url, now=now, actor="demo",
+        monitored = run_flow(monitor, roadmap="sechenovsky-2020", year=2020, db=url, now=now, actor=who,
                              smtp_url=sink.url("roadmap-demo@example.org"), external="record",
                              report_dir=str(folder / "reports"))  # fmt: skip
         notices = sink.received
@@ -203,7 +205,7 @@ def _load_figures(url: str, now: datetime) -> None:
             plans = {plan.id: plan for plan in active_roadmaps(session)}
             rows = parse_values_csv(decode_csv(data, source=str(FIGURES)), source=str(FIGURES), plans=plans,
                                     orgs=registry_orgs(session))  # fmt: skip
-            load_values(session, rows, actor="demo", now=now, source=str(FIGURES),
+            load_values(session, rows, actor=Actor.from_cli("demo"), now=now, source=str(FIGURES),
                         sha256=hashlib.sha256(data).hexdigest())  # fmt: skip
     finally:
         engine.dispose()
@@ -218,12 +220,24 @@ def _load_registry(url: str, day: date) -> None:
         data = ORGS.read_bytes()
         orgs = parse_orgs_csv(decode_csv(data, source=str(ORGS)), source=str(ORGS))
         with session_scope(engine) as session:
-            load_orgs(session, orgs, actor="demo", now=now, source=str(ORGS), sha256=hashlib.sha256(data).hexdigest())
+            load_orgs(
+                session,
+                orgs,
+                actor=Actor.from_cli("demo"),
+                now=now,
+                source=str(ORGS),
+                sha256=hashlib.sha256(data).hexdigest(),
+            )
         data = PARTIES.read_bytes()
         parties = parse_parties_csv(decode_csv(data, source=str(PARTIES)), source=str(PARTIES))
         with session_scope(engine) as session:
             load_parties(
-                session, parties, actor="demo", now=now, source=str(PARTIES), sha256=hashlib.sha256(data).hexdigest()
+                session,
+                parties,
+                actor=Actor.from_cli("demo"),
+                now=now,
+                source=str(PARTIES),
+                sha256=hashlib.sha256(data).hexdigest(),
             )
     finally:
         engine.dispose()

@@ -26,7 +26,7 @@ from cli.registry import (
     _read,
     _refuse,
 )
-from cli.runner import actor, quiet_prefect, run_flow, store_url
+from cli.runner import actor, quiet_prefect, run_audited_flow, store_url
 from models.db import StoreError, session_scope
 from models.settings import SettingsError
 from tasks.indicators import VALUE_COLUMNS, list_values, load_values, parse_values_csv, registry_orgs
@@ -145,7 +145,7 @@ def monitor(
         raise _fail(f"--report-dir: «{report_dir}» is a file, not a folder")
     _engine(db).dispose()  # a store this user may not write is refused here, before Prefect starts
     try:
-        result = run_flow(monitor_flow, roadmap=roadmap, year=year, db=url, actor=who, notify=not no_notify,
+        result = run_audited_flow(monitor_flow, roadmap=roadmap, year=year, db=url, actor=who, notify=not no_notify,
                           report_dir=str(report_dir) if report_dir else None)  # fmt: skip
     except (StoreError, MonitoringError) as exc:
         raise _fail(f"error: {exc}") from None

@@ -8,9 +8,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.engine import Engine
 
+from audit.checkpoints import CheckpointError
+from audit.keys import AuditKeyError
+from cli.runner import actor
 from cli.store import DbOption, _engine, _fail, _parse_date
 from models.db import session_scope
+from models.monitoring_view import MonitoringReport
+from models.settings import get_settings
+from models.views import AuditReport
+from operations import audit as audit_ops
+from operations.context import Clock, Context
 from tasks import render_monitoring, report_monitoring
 from tasks.report_audit import ReportError, build_audit_report, format_for, roadmap_today, summary_lines, write_report
 
@@ -35,6 +44,18 @@ def _check_output(path: Path) -> None:
         raise _fail(f"-o: cannot write «{path}»: «{folder}» is a file, not a folder")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise _fail(f"-o: cannot write «{path}»: the folder «{folder}» is not writable")
+
+
+def _stamp(engine: Engine, report: AuditReport | MonitoringReport) -> None:
+    """The history the report is built against, verified now; a failed verification is said here as well."""
+    ctx = Context(engine=engine, actor=actor(None), clock=Clock(), settings=get_settings())
+    try:
+        found = audit_ops.stamp(ctx, report)
+    except (AuditKeyError, CheckpointError) as exc:
+        raise _fail(f"error: {exc}") from None
+    if not found.ok:
+        typer.echo("warning: the audit history does not verify; the report says so on its first page "
+                   "(see roadmap audit verify)", err=True)  # fmt: skip
 
 
 @report_app.command("audit")
@@ -73,6 +94,7 @@ def audit(
         with session_scope(engine, readonly=True) as session:
             when = day or roadmap_today(session, roadmap_id=roadmap, now=datetime.now(UTC))
             report = build_audit_report(session, roadmap_id=roadmap, org_id=org, as_of=when)
+        _stamp(engine, report)
     except ReportError as exc:
         raise _fail(f"error: {exc}") from None
     finally:
@@ -124,6 +146,7 @@ def monitoring(
             report = report_monitoring.build_monitoring_report(
                 session, roadmap_id=roadmap, year=year, snapshot_id=snapshot
             )
+        _stamp(engine, report)
     except ReportError as exc:
         raise _fail(f"error: {exc}") from None
     finally:

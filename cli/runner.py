@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 import signal
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import typer
+
 from models.settings import SettingsError, get_settings, store_url_problem
+from operations.context import Actor
 
 T = TypeVar("T")
 
@@ -65,14 +67,29 @@ def store_url(db: str | None) -> str:
     return get_settings().db_url
 
 
-def actor(by: str | None) -> str:
-    """Who is acting: --by, else ROADMAP_ACTOR, else the operating-system user."""
-    if by:
-        return by
-    settings = get_settings()
-    if settings.actor:
-        return settings.actor
+def actor(by: str | None) -> Actor:
+    """Who is acting: --by, else ROADMAP_ACTOR, else the operating-system user; recorded with the OS user and host."""
+    return Actor.from_cli(by)
+
+
+EXIT_UNSIGNED = 1
+
+
+def run_audited_flow(flow_fn: Callable[..., T], **params: Any) -> T:
+    """run_flow for the flows that sign what they append: an unusable signing key (ROADMAP_AUDIT_KEY) is refused
+    before the work (exit 2); a checkpoint refused after it (the history was rewritten) prints what the run did
+    and exits 1."""
+    from audit.keys import AuditKeyError
+    from flows.audit_steps import CheckpointRefused
+
     try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "operator"
+        return run_flow(flow_fn, **params)
+    except AuditKeyError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except CheckpointRefused as exc:
+        for line in (exc.result or {}).get("lines", []):
+            if line != str(exc):
+                typer.echo(line)
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_UNSIGNED) from None

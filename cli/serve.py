@@ -53,6 +53,10 @@ def serve(
         run_env["ROADMAP_WEB_URL"] = settings.web_url or f"http://{host}:{web_port}"
     if settings.smtp_url:
         run_env["ROADMAP_SMTP_URL"] = settings.smtp_url
+    if settings.audit_key is not None:  # resolved: every flow run signs with the same key, whatever its folder
+        run_env["ROADMAP_AUDIT_KEY"] = str(settings.audit_key.resolve())
+    if settings.auditor:
+        run_env["ROADMAP_AUDITOR"] = settings.auditor
     config = ServeConfig(
         host=host, port=port, workers=workers, prefect_home=(prefect_home or settings.data_dir / "prefect").resolve(),
         project_dir=project, run_env=run_env, web_port=None if no_web else web_port,

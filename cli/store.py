@@ -15,7 +15,7 @@ import typer
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from cli.runner import actor, quiet_prefect, run_flow, store_url
+from cli.runner import actor, quiet_prefect, run_audited_flow, store_url
 from models.db import StoreError, describe, open_store, session_scope
 from models.loader import PlanError, load_plan
 from models.plan_diff import diff_plans
@@ -92,8 +92,8 @@ def sync(
     from flows.sync import sync_roadmap
 
     try:
-        result = run_flow(sync_roadmap, plan=str(plan), db=url, dry_run=dry_run, note=note, actor=actor(by),
-                          allow_empty=allow_empty)  # fmt: skip
+        result = run_audited_flow(sync_roadmap, plan=str(plan), db=url, dry_run=dry_run, note=note,
+                                  actor=actor(by), allow_empty=allow_empty)  # fmt: skip
     except (StoreError, SyncRefused) as exc:
         raise _fail("\n".join(f"error: {line}" for line in str(exc).splitlines())) from None
     for warning in result["report"].warnings:

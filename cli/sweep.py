@@ -9,7 +9,7 @@ import typer
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from cli.runner import quiet_prefect, run_flow
+from cli.runner import actor, quiet_prefect, run_audited_flow
 from cli.store import DbOption, _engine, _fail, _parse_date, _url
 from models.addresses import is_email, mask_url
 from models.db import StoreError, session_scope
@@ -25,7 +25,7 @@ def _run_sending_flow(flow_fn, **params):  # type: ignore[no-untyped-def]
     from tasks.dispatch import DeliveryFailed, NotConfigured
 
     try:
-        return run_flow(flow_fn, **params)
+        return run_audited_flow(flow_fn, actor=actor(None), **params)
     except (StoreError, NotConfigured) as exc:
         raise _fail(f"error: {exc}") from None
     except DeliveryFailed as exc:

@@ -13,10 +13,12 @@ from typing import Any, Literal
 
 from prefect import flow
 
+from flows.audit_steps import CheckpointRefused, audit_finish, audit_start, run_actor
 from models.db import open_store
 from models.settings import get_settings
 from notifications.dispatch import make_notifier
 from notifications.links import link_maker
+from operations.context import Actor
 from tasks.dispatch import DeliveryFailed
 from tasks.prefect_tasks import check_can_send_task, dispatch_task, publish_dispatch_summary
 
@@ -29,6 +31,7 @@ def dispatch(
     roadmaps: list[str] | None = None,
     workers: int = 4,
     external: Literal["send", "record"] = "send",
+    actor: Actor | str | None = None,
 ) -> dict[str, Any]:
     """Send every outbox message due now; the run ends failed (DeliveryFailed) when a send failed.
 
@@ -38,23 +41,22 @@ def dispatch(
     engine = open_store(db or settings.db_url)
     now = now or datetime.now(UTC)
     smtp = smtp_url or settings.smtp_url
+    who = run_actor(actor, default="dispatch")
     try:
         check_can_send_task(engine, smtp)
+        start = audit_start(engine, actor=who, now=now)
         notifier, recorder = make_notifier(smtp, external=external)
-        sent = dispatch_task(
-            engine,
-            notifier=notifier,
-            now=now,
-            workers=workers,
-            roadmaps=roadmaps,
-            actor="dispatch",
-            link_for=link_maker(settings),
-        )
+        sent = dispatch_task(engine, notifier=notifier, now=now, workers=workers, roadmaps=roadmaps, actor=who,
+                             link_for=link_maker(settings))  # fmt: skip
         lines = sent.lines() if sent.attempted else ["nothing due to send"]
+        signed, signing = audit_finish(engine, since=start, actor=who, now=now)
+        lines += [signing] if signing else []
         publish_dispatch_summary("## Dispatch\n\n" + "\n".join(f"    {line}" for line in lines) + "\n")
-        result = {"dispatch": sent, "lines": lines, "recorded": recorder.sent}
+        result = {"dispatch": sent, "lines": lines, "recorded": recorder.sent, "checkpoint": signed}
         if sent.failed:
             raise DeliveryFailed(sent.failure_line(), result)
+        if signing and signed is None:
+            raise CheckpointRefused(signing, result)
         return result
     finally:
         engine.dispose()

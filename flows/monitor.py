@@ -18,10 +18,12 @@ from typing import Any, Literal
 
 from prefect import flow
 
+from flows.audit_steps import CheckpointRefused, audit_finish, audit_start, run_actor, stamp_history
 from models.db import open_store, session_scope
 from models.settings import get_settings
 from notifications.dispatch import make_notifier
 from notifications.notice import MONITORING
+from operations.context import Actor
 from tasks.prefect_tasks import (
     build_monitoring_report_task,
     dispatch_task,
@@ -48,7 +50,7 @@ def monitor(
     year: int | None = None,
     db: str | None = None,
     now: datetime | None = None,
-    actor: str | None = None,
+    actor: Actor | str | None = None,
     notify: bool = True,
     smtp_url: str | None = None,
     external: Literal["send", "record"] = "send",
@@ -65,10 +67,13 @@ def monitor(
     settings = get_settings()
     engine = open_store(db or settings.db_url)
     now = now or datetime.now(UTC)
-    who = actor or settings.actor or "monitor"
+    who = run_actor(actor, default=settings.actor or "monitor")
     folder = Path(report_dir) if report_dir else settings.data_dir / "reports"
     try:
         report_folder_task(folder)  # before the snapshot: never a snapshot whose report cannot be written
+        start = audit_start(engine, actor=who, now=now)
+        # the history the snapshot is computed from is signed first, so the notice carries a checkpoint of it
+        audit_finish(engine, since=0, actor=who, now=now)
         with session_scope(engine) as session:
             report = take_snapshot_task(session, roadmap_id=roadmap, year=year, now=now, actor=who)
             html = report_file(folder, roadmap_id=roadmap, year=report.summary["year"], snapshot_id=report.snapshot_id,
@@ -78,6 +83,7 @@ def monitor(
         publish_monitoring_summary(report.summary)
         with session_scope(engine, readonly=True) as session:
             view = build_monitoring_report_task(session, roadmap_id=roadmap, snapshot_id=report.snapshot_id)
+        stamp_history(engine, view, actor=who, now=now)
         paths = write_monitoring_files_task(view, folder=folder)
         publish_monitoring_report(view, str(paths[0]))
         out: dict[str, Any] = {"snapshot_id": report.snapshot_id, "summary": report.summary, "notice": notice,
@@ -85,11 +91,16 @@ def monitor(
                                "lines": [*report.lines(), f"report: {', '.join(map(str, paths))}"]}  # fmt: skip
         if notice is None:
             out["lines"].append("notice: not queued (notify is off)")
-            return out
-        notifier, recorder = make_notifier(smtp_url or settings.smtp_url, external=external)
-        # only the notices: reminders keep to the sweep's working days and hours
-        sent = dispatch_task(engine, notifier=notifier, now=now, roadmaps=[roadmap], families=[MONITORING], actor=who)
-        out.update(dispatch=sent, recorded=recorder.sent, lines=out["lines"] + notice.lines() + sent.lines())
+        else:
+            notifier, recorder = make_notifier(smtp_url or settings.smtp_url, external=external)
+            # only the notices: reminders keep to the sweep's working days and hours
+            sent = dispatch_task(engine, notifier=notifier, now=now, roadmaps=[roadmap], families=[MONITORING],
+                                 actor=who)  # fmt: skip
+            out.update(dispatch=sent, recorded=recorder.sent, lines=out["lines"] + notice.lines() + sent.lines())
+        signed, signing = audit_finish(engine, since=start, actor=who, now=now)
+        out.update(checkpoint=signed, lines=out["lines"] + ([signing] if signing else []))
+        if signing and signed is None:
+            raise CheckpointRefused(signing, out)
         return out
     finally:
         engine.dispose()

@@ -12,6 +12,7 @@ from typing import Any
 
 from prefect import flow
 
+from flows.audit_steps import run_actor, stamp_history
 from models.db import open_store, session_scope
 from models.settings import get_settings
 from tasks.prefect_tasks import (
@@ -58,6 +59,7 @@ def report_audit(
         with session_scope(engine, readonly=True) as session:
             day = as_of or roadmap_today_task(session, roadmap_id=roadmap, now=now or datetime.now(UTC))
             report = build_audit_report_task(session, roadmap_id=roadmap, org_id=org, as_of=day)
+        stamp_history(engine, report, actor=run_actor(None, default="report"), now=now or datetime.now(UTC))
     finally:
         engine.dispose()
     path = write_audit_report_task(report, fmt=format, path=output)
@@ -89,6 +91,7 @@ def report_monitoring(
     try:
         with session_scope(engine, readonly=True) as session:
             report = build_monitoring_report_task(session, roadmap_id=roadmap, year=year, snapshot_id=snapshot)
+        stamp_history(engine, report, actor=run_actor(None, default="report"), now=datetime.now(UTC))
     finally:
         engine.dispose()
     path = write_monitoring_report_task(report, fmt=format, path=output)

@@ -7,11 +7,13 @@ from typing import Any, Literal
 
 from prefect import flow
 
+from flows.audit_steps import CheckpointRefused, audit_finish, audit_start, run_actor
 from models.calendar import default_calendar
 from models.db import open_store, session_scope
 from models.settings import get_settings
 from notifications.dispatch import make_notifier
 from notifications.links import link_maker
+from operations.context import Actor
 from tasks.dispatch import DeliveryFailed, dry_run_groups, preview
 from tasks.prefect_tasks import (
     check_can_send_task,
@@ -43,6 +45,7 @@ def sweep(
     now: datetime | None = None,
     workers: int = 4,
     external: Literal["send", "record"] = "send",
+    actor: Actor | str | None = None,
 ) -> dict[str, Any]:
     """Move statuses, decide the reminders due (one coarse task per roadmap) and send the digests.
 
@@ -57,12 +60,14 @@ def sweep(
     now = now or datetime.now(UTC)
     smtp = smtp_url or settings.smtp_url
     links = link_maker(settings)  # digests link to the pages when they have an address (ROADMAP_WEB_URL)
+    who = run_actor(actor, default="sweep")
     try:
         with session_scope(engine, readonly=True) as session:
             # an unknown roadmap or zone fails the run; a zone without milestones is said in the summary
             scope = check_sweep_scope(session, roadmaps=roadmaps, timezones=timezones, strict=False)
         if not dry_run:
             check_can_send_task(engine, smtp)
+        start = audit_start(engine, actor=who, now=now)
         plans = load_roadmaps(engine, roadmaps)
         today = as_of or local_dates_task(engine, now)
         decided = []
@@ -71,7 +76,7 @@ def sweep(
                 decided.append(
                     decide_reminders_task(
                         session, roadmap=plan, today=today, calendar=default_calendar(), now=now,
-                        dry_run=dry_run, timezones=timezones,
+                        dry_run=dry_run, timezones=timezones, actor=who,
                     )
                 )  # fmt: skip
         lines = scope + [line for report in decided for line in report.lines()]
@@ -79,14 +84,17 @@ def sweep(
             digests = preview(dry_run_groups(engine, [r.rows for r in decided], now=now), now, as_of, links)
             return {"decided": decided, "digests": digests, "lines": lines}
         notifier, recorder = make_notifier(smtp, external=external)
-        sent = dispatch_task(
-            engine, notifier=notifier, now=now, workers=workers, roadmaps=roadmaps, as_of=as_of, link_for=links
-        )
+        sent = dispatch_task(engine, notifier=notifier, now=now, workers=workers, roadmaps=roadmaps, as_of=as_of,
+                             actor=who, link_for=links)  # fmt: skip
         lines += sent.lines()
+        signed, signing = audit_finish(engine, since=start, actor=who, now=now)
+        lines += [signing] if signing else []
         publish_sweep_summary("## Sweep\n\n" + "\n".join(f"    {line}" for line in lines) + "\n")
-        result = {"decided": decided, "dispatch": sent, "lines": lines, "recorded": recorder.sent}
+        result = {"decided": decided, "dispatch": sent, "lines": lines, "recorded": recorder.sent, "checkpoint": signed}
         if sent.failed:
             raise DeliveryFailed(sent.failure_line(), result)
+        if signing and signed is None:
+            raise CheckpointRefused(signing, result)
         return result
     finally:
         engine.dispose()

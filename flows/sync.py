@@ -7,8 +7,10 @@ from typing import Any
 
 from prefect import flow
 
+from flows.audit_steps import CheckpointRefused, audit_finish, audit_start, run_actor
 from models.db import open_store, session_scope
 from models.settings import get_settings
+from operations.context import Actor
 from tasks.prefect_tasks import load_plan_file, publish_sync_summary, sync_plan_task
 
 
@@ -18,11 +20,12 @@ def sync_roadmap(
     db: str | None = None,
     dry_run: bool = False,
     note: str | None = None,
-    actor: str | None = None,
+    actor: Actor | str | None = None,
     now: datetime | None = None,
     allow_empty: bool = False,
 ) -> dict[str, Any]:
-    """Validate the plan, store its version and bring its milestones in line with it and the registry.
+    """Validate the plan, store its version and bring its milestones in line with it and the registry; sign the
+    events it appended when a key is configured (CheckpointRefused, after the sync, when that is refused).
 
     Fails (tasks.sync.SyncRefused) when a per-organisation item would reach no organisation, unless
     `allow_empty`, which stores the plan with the problems as the report's warnings.
@@ -30,20 +33,27 @@ def sync_roadmap(
     roadmap, text = load_plan_file(plan)
     settings = get_settings()
     engine = open_store(db or settings.db_url)
+    now = now or datetime.now(UTC)
+    who = run_actor(actor, default=settings.actor or "operator")
     try:
+        start = audit_start(engine, actor=who, now=now)
         with session_scope(engine) as session:
             report = sync_plan_task(
                 session,
                 roadmap=roadmap,
                 yaml_text=text,
                 source_path=plan,
-                actor=actor or settings.actor or "operator",
-                now=now or datetime.now(UTC),
+                actor=who,
+                now=now,
                 note=note,
                 dry_run=dry_run,
                 allow_empty=allow_empty,
             )
+        signed, signing = audit_finish(engine, since=start, actor=who, now=now)
     finally:
         engine.dispose()
     publish_sync_summary(report)
-    return {"report": report, "lines": report.lines()}
+    result = {"report": report, "lines": report.lines() + ([signing] if signing else []), "checkpoint": signed}
+    if signing and signed is None:
+        raise CheckpointRefused(signing, result)
+    return result

@@ -26,11 +26,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from audit.chain import record_event
 from mentorship.pairs import complete_steps
 from mentorship.steps import step_milestones
 from mentorship.vocabulary import MEETING_KINDS, MEETING_WORDS, NO, YES, academic_year, canonical
 from models.store import Feedback, Meeting, Pair, PairMember, Participant, Reflection
-from tasks.audit import record_event
 from tasks.registry import RegistryError, RegistryIssue, _records, _Row
 
 MEETING_COLUMNS = ("org", "pair", "number", "kind", "date")

@@ -25,12 +25,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from audit.chain import record_event
 from mentorship.matching import Mentee, Mentor, Proposal, allowed, mentor_limit, propose
 from mentorship.steps import StepMilestone, step_milestones
 from mentorship.vocabulary import MENTEE, MENTOR, academic_year
 from models.ru import format_date
 from models.store import Organisation, Pair, PairMember, PairProposal, Participant
-from tasks.audit import record_event
 from tasks.complete import CompletionRequest, StoredFile, complete, store_file
 from tasks.monitoring import stored_plan
 from tasks.registry import RegistryError, RegistryIssue

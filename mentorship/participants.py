@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlmodel import Session, col
 
+from audit.chain import record_event
 from mentorship.vocabulary import (
     CATEGORIES,
     EMPLOYER,
@@ -47,7 +48,6 @@ from mentorship.vocabulary import (
     canonical,
 )
 from models.store import Organisation, Pair, PairMember, Participant
-from tasks.audit import record_event
 from tasks.registry import RegistryError, RegistryIssue, _records, _Row
 
 COLUMNS = ("id", "org", "year", "role", "category", "age_band", "tags", "forms")

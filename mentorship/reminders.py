@@ -19,11 +19,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, select
 from sqlmodel import Session, col
 
+from audit.chain import as_utc
 from mentorship.steps import STEP_WORDING
 from models.plan import Roadmap
 from models.ru import format_date
 from models.store import Feedback, Meeting, Milestone, Organisation, OutboxMessage, Pair, PairMember, PlanItem
-from tasks.audit import as_utc
 
 FEEDBACK_GRACE_DAYS = 3
 REMIND_EVERY_DAYS = 7

@@ -85,6 +85,15 @@ class Settings(BaseSettings):
         default=None,
         description="the project folder (with prefect.yaml) that workers run flows from; default this checkout",
     )
+    audit_key: Path | None = Field(
+        default=None,
+        description="the Ed25519 key file that signs audit checkpoints (roadmap audit keygen); never in the store",
+    )
+    auditor: str = Field(
+        default="",
+        description="where the weekly checkpoint goes: the auditor's e-mail address or apprise URL (kept out of the "
+        "store, which the checkpoints guard)",
+    )
 
     @field_validator("db")
     @classmethod
@@ -93,6 +102,13 @@ class Settings(BaseSettings):
         if problem:
             raise ValueError(f"ROADMAP_DB: {problem}")
         return value
+
+    @field_validator("audit_key", mode="before")
+    @classmethod
+    def _key_path(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None  # ROADMAP_AUDIT_KEY= (empty) means no key, as unset does
+        return Path(value).expanduser() if isinstance(value, str | Path) else value
 
     @property
     def db_url(self) -> str:

@@ -168,7 +168,12 @@ class DeadlineChange(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    """An append-only event in a hash chain: each carries the hash of the one before."""
+    """An append-only event in a hash chain: each carries the hash of the one before.
+
+    `actor_via` and `actor_detail` say how the actor was identified (cli, web, api, schedule; the OS
+    user and host, the session, the flow run); both are NULL in events written before revision 0007,
+    whose hash does not cover them (see audit.chain.event_hash).
+    """
 
     __tablename__ = "audit_event"
 
@@ -181,6 +186,8 @@ class AuditEvent(SQLModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64, unique=True)
+    actor_via: str | None = Field(default=None, max_length=20)
+    actor_detail: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class AuditHead(SQLModel, table=True):
@@ -191,6 +198,38 @@ class AuditHead(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     seq: int = 0
     hash: str = Field(default="0" * 64, max_length=64)
+
+
+class AuditKey(SQLModel, table=True):
+    """A public key that signs checkpoints (the private key never enters the store)."""
+
+    __tablename__ = "audit_key"
+
+    key_id: str = Field(primary_key=True, max_length=64, description="the first 16 hex of SHA-256 of the raw key")
+    public_key: str = Field(max_length=100, description="the raw Ed25519 public key, base64")
+    first_used_at: datetime
+
+
+class AuditCheckpoint(SQLModel, table=True):
+    """A signed statement of the chain's length, head hash and Merkle root at a moment (audit/checkpoints.py).
+
+    `statement` is the exact text that was signed; the other columns repeat it for queries. A
+    rotation checkpoint is signed by the new key and countersigned by the one it replaces.
+    """
+
+    __tablename__ = "audit_checkpoint"
+
+    id: int | None = Field(default=None, primary_key=True)
+    size: int = Field(index=True)
+    head_hash: str = Field(max_length=64)
+    merkle_root: str = Field(max_length=64)
+    signed_at: datetime
+    key_id: str = Field(max_length=64)
+    previous_key_id: str | None = Field(default=None, max_length=64)
+    statement: str = Field(sa_column=Column(Text, nullable=False))
+    signature: str = Field(max_length=100)
+    previous_signature: str | None = Field(default=None, max_length=100)
+    recorded_by: str = Field(max_length=200)
 
 
 class OutboxMessage(SQLModel, table=True):

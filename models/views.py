@@ -194,6 +194,11 @@ class AuditReport:
     per_org: list[tuple[str, AuditCounts]]
     timeline: Timeline
     columns: tuple[str, ...] = COLUMNS
+    timezone: str = "Europe/Moscow"
+    # the chain position and checkpoint the report was built against («история проверена до события 1 234,
+    # подпись от 12.10.2021 09:00»), and whether verification passed (shown loudly when not)
+    history: str = ""
+    history_ok: bool = True
 
     @property
     def scope(self) -> str:

@@ -99,6 +99,9 @@ class Notice:
     addressee: str = ""
     municipalities: tuple[Municipality, ...] = ()
     report: str = ""  # the HTML report written for the snapshot, attached to e-mail when it is there
+    # the latest signed checkpoint of the audit history when the notice was queued: {"size", "head", "root",
+    # "key_id", "signed_local" (dd.mm.yyyy hh:mm in the roadmap's zone)}; None when the history is unsigned
+    checkpoint: dict[str, Any] | None = None
 
     @property
     def measures(self) -> list[NoticeRow]:
@@ -135,7 +138,7 @@ class Notice:
             "territory": self.territory, "level": self.level, "year": self.year, "run": self.run,
             "snapshot_id": self.snapshot_id, "taken_on": self.taken_on.isoformat(), "counts": dict(self.counts),
             "headline": [_row_payload(r) for r in self.headline], "lower_differences": self.lower_differences,
-            "addressee": self.addressee, "report": self.report,
+            "addressee": self.addressee, "report": self.report, "checkpoint": self.checkpoint,
             "municipalities": [{"name": m.name, "rows": [_row_payload(r) for r in m.rows]}
                                for m in self.municipalities],
         }  # fmt: skip
@@ -148,7 +151,7 @@ class Notice:
             snapshot_id=payload["snapshot_id"], taken_on=date.fromisoformat(payload["taken_on"]),
             counts=dict(payload["counts"]), headline=tuple(NoticeRow(**r) for r in payload["headline"]),
             lower_differences=payload.get("lower_differences", 0), addressee=payload.get("addressee", ""),
-            report=payload.get("report", ""),
+            report=payload.get("report", ""), checkpoint=payload.get("checkpoint"),
             municipalities=tuple(Municipality(m["name"], tuple(NoticeRow(**r) for r in m["rows"]))
                                  for m in payload.get("municipalities", ())),
         )  # fmt: skip

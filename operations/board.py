@@ -161,9 +161,9 @@ def retry_failed(ctx: Context, *, roadmap_id: str | None = None) -> int:
             CursorResult[Any],
             session.execute(query.values(next_attempt_at=ctx.now).execution_options(synchronize_session=False)),
         ).rowcount
-        from tasks.audit import record_event
+        from audit.chain import record_event
 
-        record_event(session, actor=ctx.actor.name, action="outbox.retry_requested", subject="outbox/failed",
+        record_event(session, actor=ctx.actor, action="outbox.retry_requested", subject="outbox/failed",
                      at=ctx.now, payload={"roadmap": roadmap_id, "rows": done})  # fmt: skip
         return int(done or 0)
 

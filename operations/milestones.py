@@ -8,7 +8,7 @@ responsible for the milestone, a party above one in the escalation chain, or the
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -132,6 +132,14 @@ class Receipt:
     late_days: int
     event_seq: int
     event_hash: str
+    checkpoint_size: int | None = None  # the signed checkpoint covering the event, when a key signs
+    checkpoint_at: datetime | None = None
+    warning: str = ""  # recorded but not signed (a key that cannot be used)
+
+    @property
+    def token(self) -> str:
+        """What `roadmap audit prove` takes: EVENT:HASH."""
+        return f"{self.event_seq}:{self.event_hash}"
 
 
 def complete_milestone(
@@ -164,7 +172,7 @@ def complete_milestone(
         if row is None:
             raise NotFound(f"no milestone {milestone_id} in the store (see roadmap status)")
         plan, version = plan_of(session, row.roadmap_id)
-        done = complete_in_session(session, roadmap=plan, request=request, now=ctx.now, recorded_by=ctx.actor.name,
+        done = complete_in_session(session, roadmap=plan, request=request, now=ctx.now, recorded_by=ctx.actor,
                                    stored=stored, version=version)  # fmt: skip
         event = session.execute(
             select(AuditEvent).where(col(AuditEvent.subject) == f"milestone/{milestone_id}",
@@ -172,8 +180,15 @@ def complete_milestone(
             .order_by(col(AuditEvent.seq).desc()).limit(1)
         ).scalars().one()  # fmt: skip
         late = (done.done_at.date() - row.window_end).days if row.window_end else 0
-        return Receipt(milestone_id, row.roadmap_id, row.item_number, row.org_id, by, done.done_at, max(late, 0),
-                       event.seq or 0, event.hash)  # fmt: skip
+        receipt = Receipt(milestone_id, row.roadmap_id, row.item_number, row.org_id, by, done.done_at, max(late, 0),
+                          event.seq or 0, event.hash)  # fmt: skip
+    # signed right away when a key is configured, so the receipt names its checkpoint
+    from operations.audit import receipts_since
+
+    signed = receipts_since(ctx, since=receipt.event_seq - 1, action="milestone.completed")
+    mine = next((r for _subject, r in signed.receipts if r.seq == receipt.event_seq), None)
+    return replace(receipt, checkpoint_size=mine.checkpoint_size if mine else None,
+                   checkpoint_at=mine.checkpoint_at if mine else None, warning=signed.warning)  # fmt: skip
 
 
 def reopen_milestone(ctx: Context, *, milestone_id: int, reason: str, by: str) -> Milestone:
@@ -183,7 +198,7 @@ def reopen_milestone(ctx: Context, *, milestone_id: int, reason: str, by: str) -
             raise NotFound(f"no milestone {milestone_id} in the store")
         plan, _ = plan_of(session, row.roadmap_id)
         return reopen_in_session(session, roadmap=plan, milestone_id=milestone_id, reason=reason, by=by, now=ctx.now,
-                                 recorded_by=ctx.actor.name)  # fmt: skip
+                                 recorded_by=ctx.actor)  # fmt: skip
 
 
 def schedule_milestone(ctx: Context, *, milestone_id: int, window: str, by: str, note: str | None = None) -> Milestone:
@@ -198,7 +213,7 @@ def schedule_milestone(ctx: Context, *, milestone_id: int, window: str, by: str,
         plan, _ = plan_of(session, row.roadmap_id)
         milestone, _was = schedule_in_session(
             session, roadmap=plan, request=ScheduleRequest(milestone_id, window, by, note), now=ctx.now,
-            recorded_by=ctx.actor.name,
+            recorded_by=ctx.actor,
         )  # fmt: skip
         return milestone
 

@@ -16,7 +16,7 @@ def add_user(ctx: Context, *, email: str, role: str, org_id: str | None = None, 
              ) -> WebUser:  # fmt: skip
     with ctx.transaction() as session:
         return accounts.add_user(session, email=email, role=role, org_id=org_id, municipality=municipality,
-                                 now=ctx.now, by=ctx.actor.name)  # fmt: skip
+                                 now=ctx.now, by=ctx.actor)  # fmt: skip
 
 
 def list_users(ctx: Context) -> Sequence[WebUser]:
@@ -26,23 +26,23 @@ def list_users(ctx: Context) -> Sequence[WebUser]:
 
 def disable_user(ctx: Context, *, email: str) -> WebUser:
     with ctx.transaction() as session:
-        return accounts.disable_user(session, email=email, now=ctx.now, by=ctx.actor.name)
+        return accounts.disable_user(session, email=email, now=ctx.now, by=ctx.actor)
 
 
 def issue_token(ctx: Context, *, email: str, label: str = "") -> str:
     """A new personal API token: the only time it is shown."""
     with ctx.transaction() as session:
-        return accounts.issue_api_token(session, email=email, label=label, now=ctx.now, by=ctx.actor.name)
+        return accounts.issue_api_token(session, email=email, label=label, now=ctx.now, by=ctx.actor)
 
 
 def revoke_tokens(ctx: Context, *, email: str) -> int:
     with ctx.transaction() as session:
-        return accounts.revoke_api_tokens(session, email=email, now=ctx.now, by=ctx.actor.name)
+        return accounts.revoke_api_tokens(session, email=email, now=ctx.now, by=ctx.actor)
 
 
 def set_password(ctx: Context, *, email: str, password: str) -> None:
     with ctx.transaction() as session:
-        accounts.set_password(session, email=email, password=password, now=ctx.now, by=ctx.actor.name)
+        accounts.set_password(session, email=email, password=password, now=ctx.now, by=ctx.actor)
 
 
 def sign_in_link(ctx: Context, *, email: str, next_path: str = "/") -> str:

@@ -20,9 +20,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, col
 
+from audit.chain import ActorLike, identify, record_event
 from models.addresses import is_email
 from models.store import ApiToken, Organisation, SignInLink, WebSession, WebUser
-from tasks.audit import record_event
 
 ROLES = ("operator", "coordinator", "curator", "auditor")
 ROLE_RU = {"operator": "региональный оператор", "coordinator": "муниципальный координатор",
@@ -65,7 +65,7 @@ def _user(session: Session, email: str) -> WebUser:
 
 def add_user(
     session: Session, *, email: str, role: str, org_id: str | None, municipality: str | None, now: datetime,
-    by: str,
+    by: ActorLike,
 ) -> WebUser:  # fmt: skip
     """A new user with a role and, for a curator an organisation, for a coordinator a municipality."""
     address = normalise_email(email)
@@ -91,7 +91,9 @@ def add_user(
             raise AccountError(f"--municipality: no «{municipality}» in the registry (it has: {', '.join(known)})")
     elif municipality:
         raise AccountError("--municipality is for coordinators only")
-    user = WebUser(email=address, role=role, org_id=org_id, municipality=municipality, created_at=now, created_by=by)
+    user = WebUser(
+        email=address, role=role, org_id=org_id, municipality=municipality, created_at=now, created_by=identify(by)[0]
+    )
     session.add(user)
     session.flush()
     record_event(session, actor=by, action="user.added", subject=f"user/{user.id}", at=now,
@@ -103,7 +105,7 @@ def list_users(session: Session) -> Sequence[WebUser]:
     return session.execute(select(WebUser).order_by(col(WebUser.email))).scalars().all()
 
 
-def disable_user(session: Session, *, email: str, now: datetime, by: str) -> WebUser:
+def disable_user(session: Session, *, email: str, now: datetime, by: ActorLike) -> WebUser:
     """Disable a user: their sessions, tokens and links stop working at once. Never deleted."""
     user = _user(session, email)
     if user.disabled_at is not None:
@@ -117,7 +119,7 @@ def disable_user(session: Session, *, email: str, now: datetime, by: str) -> Web
     return user
 
 
-def issue_api_token(session: Session, *, email: str, label: str, now: datetime, by: str) -> str:
+def issue_api_token(session: Session, *, email: str, label: str, now: datetime, by: ActorLike) -> str:
     """A new personal API token for the user: returned once, stored hashed."""
     user = _usable(_user(session, email))
     token = new_token()
@@ -128,7 +130,7 @@ def issue_api_token(session: Session, *, email: str, label: str, now: datetime, 
     return token
 
 
-def revoke_api_tokens(session: Session, *, email: str, now: datetime, by: str) -> int:
+def revoke_api_tokens(session: Session, *, email: str, now: datetime, by: ActorLike) -> int:
     user = _user(session, email)
     revoked = cast(CursorResult[Any], session.execute(
         update(ApiToken).where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))
@@ -220,7 +222,7 @@ def end_session(session: Session, token: str, now: datetime) -> None:
                     .values(revoked_at=now))  # fmt: skip
 
 
-def set_password(session: Session, *, email: str, password: str, now: datetime, by: str) -> None:
+def set_password(session: Session, *, email: str, password: str, now: datetime, by: ActorLike) -> None:
     if len(password) < 12:
         raise AccountError("a password needs at least 12 characters")
     user = _usable(_user(session, email))

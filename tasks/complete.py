@@ -19,10 +19,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlmodel import Session, col
 
+from audit.chain import ActorLike, as_utc, record_event
+from audit.replay import completion_values, state_set
 from models.plan import Roadmap
 from models.settings import private_folder
 from models.store import Completion, Milestone
-from tasks.audit import as_utc, record_event
 from tasks.milestone_files import apply_all, read_milestone_rows, refusal
 
 OPERATOR = "operator"
@@ -116,7 +117,7 @@ def complete(
     roadmap: Roadmap,
     request: CompletionRequest,
     now: datetime,
-    recorded_by: str,
+    recorded_by: ActorLike,
     stored: StoredFile | None = None,
     version: int,
 ) -> Completion:
@@ -161,7 +162,7 @@ def complete(
         raise CompletionError(f"milestone {fresh.id} was completed by someone else first: {_describe_done(fresh)}")
     assert milestone.id is not None  # read from the store, so it has its primary key
     completion = Completion(
-        milestone_id=milestone.id, done_at=done_at, done_by=request.by, recorded_at=now, recorded_by=recorded_by,
+        milestone_id=milestone.id, done_at=done_at, done_by=request.by, recorded_at=now, recorded_by=_name(recorded_by),
         evidence=request.evidence.strip(), doc_number=request.doc_number, doc_date=request.doc_date,
         file_sha256=stored.sha256 if stored else None, file_name=stored.name if stored else None,
         file_size=stored.size if stored else None, plan_version=version,
@@ -181,13 +182,27 @@ def complete(
                  "evidence": request.evidence.strip(), "doc_number": request.doc_number,
                  "doc_date": request.doc_date.isoformat() if request.doc_date else None,
                  "file": {"sha256": stored.sha256, "name": stored.name, "size": stored.size} if stored else None,
-                 "plan_version": version, "late_days": late if late and late > 0 else 0},
+                 "plan_version": version, "late_days": late if late and late > 0 else 0,
+                 "milestone": milestone.id, "completion": {"id": completion.id, **completion_values(completion)},
+                 "set": state_set({"status": "done", "done_at": done_at, "done_by": request.by,
+                                   "evidence": request.evidence.strip(), "done_version": version})},
     )  # fmt: skip
     return completion
 
 
+def _name(actor: ActorLike) -> str:
+    return actor if isinstance(actor, str) else actor.name
+
+
 def reopen(
-    session: Session, *, roadmap: Roadmap, milestone_id: int, reason: str, by: str, now: datetime, recorded_by: str
+    session: Session,
+    *,
+    roadmap: Roadmap,
+    milestone_id: int,
+    reason: str,
+    by: str,
+    now: datetime,
+    recorded_by: ActorLike,
 ) -> Milestone:
     """Put a done milestone back to open (for corrections); its completion is marked, not deleted."""
     milestone = session.get(Milestone, milestone_id)
@@ -202,9 +217,12 @@ def reopen(
         select(Completion).where(col(Completion.milestone_id) == milestone_id, col(Completion.reopened_at).is_(None))
         .order_by(col(Completion.id).desc())
     ).scalars().first()  # fmt: skip
+    reopened = None
     if last is not None:
         last.reopened_at, last.reopened_by, last.reopen_reason = now, by, reason.strip()
         session.add(last)
+        reopened = {"completion": last.id, **state_set({"reopened_at": now, "reopened_by": by,
+                                                        "reopen_reason": reason.strip()})}  # fmt: skip
     previous = _describe_done(milestone)
     milestone.status = "planned" if milestone.window_end else "waiting-for-date"
     milestone.done_at = milestone.done_by = milestone.evidence = milestone.done_version = None
@@ -214,7 +232,10 @@ def reopen(
         session, actor=recorded_by, action="milestone.reopened", subject=f"milestone/{milestone.id}",
         timezone=milestone.timezone, at=now,
         payload={"roadmap": roadmap.id, "item": milestone.item_number, "org": milestone.org_id or None,
-                 "by": by, "reason": reason.strip(), "was": previous},
+                 "by": by, "reason": reason.strip(), "was": previous, "milestone": milestone.id,
+                 "reopened": reopened,
+                 "set": {"status": milestone.status, "done_at": None, "done_by": None, "evidence": None,
+                         "done_version": None}},
     )  # fmt: skip
     return milestone
 
@@ -258,7 +279,7 @@ def complete_many(
     rows: list[tuple[int, CompletionRequest]],
     source: str,
     now: datetime,
-    recorded_by: str,
+    recorded_by: ActorLike,
     version: int,
 ) -> int:
     """Complete every row in the caller's transaction; any refusal refuses the whole file, each line named."""

@@ -29,6 +29,7 @@ from sqlalchemy import false, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
+from audit.chain import ActorLike, record_event
 from models.addresses import mask_url
 from models.db import session_scope
 from models.store import Contact, Organisation, OutboxMessage
@@ -36,7 +37,6 @@ from notifications.digest import Digest, DigestEntry, render
 from notifications.dispatch import Notifier, SendError, is_email
 from notifications.notice import MONITORING, attachments, render_notices
 from notifications.smtp import SmtpServer
-from tasks.audit import record_event
 
 # how long a sender holds the rows it claimed: longer than any dispatch of a region takes
 LEASE = timedelta(minutes=15)
@@ -279,7 +279,7 @@ def dispatch(
     as_of: date | None = None,
     on_sent: Callable[[str], None] | None = None,
     families: Collection[str] | None = None,
-    actor: str = "sweep",
+    actor: ActorLike = "sweep",
     link_for: LinkFor | None = None,
 ) -> DispatchReport:
     """Send every ready message (of these families; default all); mark each one's rows as soon as its send finishes.
@@ -333,7 +333,7 @@ def _actions(rows: list[OutboxMessage]) -> str:
     return "monitoring.notice" if rows[0].kind == MONITORING else "reminder"
 
 
-def _mark_sent(engine: Engine, rows: list[OutboxMessage], recipient: str, now: datetime, *, actor: str) -> None:
+def _mark_sent(engine: Engine, rows: list[OutboxMessage], recipient: str, now: datetime, *, actor: ActorLike) -> None:
     digest_id = uuid.uuid4().hex
     ids = [r.id for r in rows]
     with session_scope(engine) as session:
@@ -355,7 +355,7 @@ def _mark_sent(engine: Engine, rows: list[OutboxMessage], recipient: str, now: d
                      payload={"recipient": _shown(recipient), "keys": sorted(r.key for r in rows)})  # fmt: skip
 
 
-def _mark_failed(engine: Engine, rows: list[OutboxMessage], error: str, now: datetime, *, actor: str) -> datetime:
+def _mark_failed(engine: Engine, rows: list[OutboxMessage], error: str, now: datetime, *, actor: ActorLike) -> datetime:
     """Mark a message's rows failed with the error and their next attempt; returns the earliest next attempt."""
     first: datetime | None = None
     with session_scope(engine) as session:

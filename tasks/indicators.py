@@ -37,10 +37,10 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlmodel import Session, col
 
+from audit.chain import ActorLike, identify, record_event
 from models.plan import Roadmap
 from models.store import AuditHead, IndicatorLoad, IndicatorValue, Organisation
 from models.territory import in_territory
-from tasks.audit import record_event
 from tasks.measures import CRITERION_PREFIX, ITEM_PREFIX, Measure, measure_index, measures, valid_years, year_span
 
 # the registry's CSV reading: the same header, delimiter, quoting and located-issue rules
@@ -328,7 +328,7 @@ _STORED = tuple(col(getattr(IndicatorValue, name)) for name in (
 
 
 def load_values(
-    session: Session, rows: Sequence[ValueRow], *, actor: str, now: datetime, source: str, sha256: str,
+    session: Session, rows: Sequence[ValueRow], *, actor: ActorLike, now: datetime, source: str, sha256: str,
     dry_run: bool = False,
 ) -> ValuesLoadReport:  # fmt: skip
     """Add the figures in the caller's transaction, superseding current ones for the same key; one audit event."""
@@ -358,7 +358,7 @@ def load_values(
             report.superseded.append(row.label)
     if dry_run:
         return report
-    load = IndicatorLoad(source=source, sha256=sha256, loaded_at=now, loaded_by=actor, roadmaps=roadmaps,
+    load = IndicatorLoad(source=source, sha256=sha256, loaded_at=now, loaded_by=identify(actor)[0], roadmaps=roadmaps,
                          added=len(inserts), superseded=len(supersede), unchanged=report.unchanged)  # fmt: skip
     session.add(load)
     session.flush()

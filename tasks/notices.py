@@ -25,12 +25,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from audit.chain import ActorLike, record_event
+from audit.checkpoints import checkpoint_summary, latest_signed
 from models.addresses import is_email, mask_url
 from models.plan import Roadmap
 from models.store import Organisation, OutboxMessage
 from models.territory import in_territory
 from notifications.notice import MONITORING, Municipality, Notice, NoticeRow
-from tasks.audit import record_event
 from tasks.measures import CRITERION_PREFIX, ITEM_PREFIX
 from tasks.registry import Address, contacts_for, head_addresses
 from tasks.snapshots import SnapshotReport
@@ -145,7 +146,13 @@ def municipality_rows(report: SnapshotReport, municipality: str) -> Municipality
 
 
 def build_notice(
-    plan: Roadmap, report: SnapshotReport, *, addressee: str, municipalities: list[str], report_path: str = ""
+    plan: Roadmap,
+    report: SnapshotReport,
+    *,
+    addressee: str,
+    municipalities: list[str],
+    report_path: str = "",
+    checkpoint: dict[str, Any] | None = None,
 ) -> Notice:
     """The notice of one snapshot for one addressee, with the rows of the municipalities it coordinates (and the
     path of the snapshot's HTML report, attached to e-mail when the file is there at send time)."""
@@ -157,6 +164,7 @@ def build_notice(
         headline=tuple(notice_row(h) for h in s["headline"]),
         lower_differences=sum(1 for d in s["differences"] if d["level"] != s["level"]), addressee=addressee,
         municipalities=tuple(municipality_rows(report, m) for m in municipalities), report=report_path,
+        checkpoint=checkpoint,
     )  # fmt: skip
 
 
@@ -193,7 +201,7 @@ def queue_monitoring_notice(
     plan: Roadmap,
     report: SnapshotReport,
     now: datetime,
-    actor: str = "monitor",
+    actor: ActorLike = "monitor",
     report_path: str = "",
 ) -> NoticeReport:
     """Queue the snapshot's notice once per recipient in the caller's transaction, with one audit event when new.
@@ -206,6 +214,7 @@ def queue_monitoring_notice(
     by_target, out.no_contact = _addressees(recipients)
     existing = set(session.execute(select(col(OutboxMessage.recipient)).where(col(OutboxMessage.key) == key)).scalars())
     due_on = now.astimezone(ZoneInfo(plan.timezone)).date()
+    checkpoint = checkpoint_summary(latest_signed(session), plan.timezone)
     rows = []
     for target, who in by_target.items():
         placeholder = target.startswith(f"({NO_CONTACT})")
@@ -213,7 +222,7 @@ def queue_monitoring_notice(
             out.already += 0 if placeholder else 1
             continue
         notice = build_notice(plan, report, addressee=who.name, municipalities=who.municipalities,
-                              report_path=report_path)  # fmt: skip
+                              report_path=report_path, checkpoint=checkpoint)  # fmt: skip
         rows.append({
             "key": key, "recipient": target, "party": who.party, "milestone_id": None, "roadmap_id": plan.id,
             "kind": MONITORING, "stage": report.summary["run"], "due_on": due_on, "payload": notice.payload(),

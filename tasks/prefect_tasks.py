@@ -16,6 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from audit.chain import ActorLike
 from models.db import session_scope
 from models.loader import load_plan
 from models.plan import Roadmap
@@ -127,7 +128,13 @@ def publish_monitoring_summary(summary: dict[str, Any]) -> None:
 
 @task(name="queue-monitoring-notice", cache_policy=NO_CACHE)
 def queue_monitoring_notice_task(
-    session: Session, *, roadmap_id: str, report: SnapshotReport, now: datetime, actor: str, report_path: str = ""
+    session: Session,
+    *,
+    roadmap_id: str,
+    report: SnapshotReport,
+    now: datetime,
+    actor: ActorLike,
+    report_path: str = "",
 ) -> NoticeReport:
     """Queue the snapshot's notice for the operator and the municipal coordinators, in the snapshot's transaction."""
     plan, _version = stored_plan(session, roadmap_id)

@@ -21,11 +21,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import insert, select, update
 from sqlmodel import Session, col
 
+from audit.chain import ActorLike, record_event
 from models.addresses import MASK, URL_SCHEME, inline_secret, is_email, mask_url
 from models.plan import ID_PATTERN, ORG_KINDS, Roadmap
 from models.store import Contact, Organisation
 from models.territory import oktmo_digits
-from tasks.audit import record_event
 
 ORG_COLUMNS = ("id", "name", "kind", "municipality", "region", "timezone", "curator_email", "head_email")
 ORG_OPTIONAL = ("curator_url", "head_url", "active", "oktmo")
@@ -364,7 +364,7 @@ _CONTACT_FIELDS = ("id", "roadmap_id", "party", "name", "email", "url")
 
 
 def load_orgs(
-    session: Session, rows: Sequence[OrgRow], *, actor: str, now: datetime, source: str, sha256: str,
+    session: Session, rows: Sequence[OrgRow], *, actor: ActorLike, now: datetime, source: str, sha256: str,
     dry_run: bool = False,
 ) -> LoadReport:  # fmt: skip
     """Upsert the organisations by id in the caller's transaction with one audit event; never delete.
@@ -384,7 +384,7 @@ def load_orgs(
 
 
 def load_parties(
-    session: Session, rows: Sequence[PartyRow], *, actor: str, now: datetime, source: str, sha256: str,
+    session: Session, rows: Sequence[PartyRow], *, actor: ActorLike, now: datetime, source: str, sha256: str,
     dry_run: bool = False,
 ) -> LoadReport:  # fmt: skip
     """Upsert the contacts by (roadmap, party) in the caller's transaction with one audit event; never delete."""
@@ -427,7 +427,7 @@ def _upsert(
             session.execute(update(table), updates)
 
 
-def _done(session: Session, report: LoadReport, action: str, *, actor: str, now: datetime) -> LoadReport:
+def _done(session: Session, report: LoadReport, action: str, *, actor: ActorLike, now: datetime) -> LoadReport:
     if not report.dry_run:
         # keys and column names only: the addresses are personal data and stay out of the audit chain
         payload = {"file": report.source, "sha256": report.sha256, **report.counts(),

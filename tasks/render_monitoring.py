@@ -110,6 +110,10 @@ def render_xlsx(report: MonitoringReport) -> bytes:
         ("Итоги по территории", report.counts_text()),
     ):  # fmt: skip
         summary.append([_cell(summary, label, bold=True), _cell(summary, value)])
+    if report.history:
+        summary.append(
+            [_cell(summary, "Журнал аудита", bold=True), _cell(summary, report.history, bold=not report.history_ok)]
+        )
     if report.newer_loads:
         loads = ", ".join(map(str, report.newer_loads))
         note = f"после снимка загружены новые сведения (загрузки {loads}); они в отчёт не вошли"

@@ -166,6 +166,7 @@ def build_audit_report(session: Session, *, roadmap_id: str, org_id: str | None 
         territory=", ".join(filter(None, (record.region, record.municipality))), org_id=org_id, org_name=org_name,
         as_of=as_of, current_version=record.current_version, versions=versions, rows=rows, counts=counts,
         per_org=per_org, timeline=build_timeline(rows, items=[(r.number, r.title) for r in order], as_of=as_of),
+        timezone=record.timezone,
     )  # fmt: skip
 
 
@@ -268,6 +269,11 @@ def render_xlsx(report: AuditReport) -> bytes:
     as_of.number_format = "DD.MM.YYYY"
     summary.append(["По состоянию на", as_of])
     summary.append(["Текущая версия плана", report.current_version])
+    if report.history:
+        history = WriteOnlyCell(summary, value=report.history)
+        if not report.history_ok:
+            history.font = Font(bold=True, color="B71C1C")
+        summary.append(["Журнал аудита", history])
     summary.append([])
     for label, n in report.counts.items():
         summary.append([label, n])

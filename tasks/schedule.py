@@ -19,11 +19,12 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
+from audit.chain import ActorLike, record_event
+from audit.replay import state_set
 from models.deadline import DeadlineError, Period, parse_deadline
 from models.plan import Roadmap
 from models.ru import format_window
 from models.store import Milestone
-from tasks.audit import record_event
 from tasks.complete import CompletionError, check_allowed
 from tasks.expand import CYCLE_PREFIX
 from tasks.milestone_files import apply_all, read_milestone_rows, refusal
@@ -93,7 +94,7 @@ def _label(milestone: Milestone) -> str:
 
 
 def schedule(
-    session: Session, *, roadmap: Roadmap, request: ScheduleRequest, now: datetime, recorded_by: str
+    session: Session, *, roadmap: Roadmap, request: ScheduleRequest, now: datetime, recorded_by: ActorLike
 ) -> tuple[Milestone, tuple[date | None, date | None] | None]:
     """Give the milestone its window in the caller's transaction, audited; the window it had before (None: none).
 
@@ -129,7 +130,11 @@ def schedule(
                  "start": start.isoformat() if start else None, "end": end.isoformat(),
                  "was": {"start": was[0].isoformat() if was[0] else None,
                          "end": was[1].isoformat() if was[1] else None} if was else None,
-                 "note": request.note},
+                 "note": request.note,
+                 # what the milestone's row now says, for the replay that `roadmap audit verify` compares
+                 "set": state_set({"window_start": start, "window_end": end, "status": "planned", "kind": "window",
+                                   "scheduled_at": now, "scheduled_by": request.by,
+                                   "schedule_text": milestone.schedule_text})},
     )  # fmt: skip
     return milestone, was
 
@@ -159,7 +164,7 @@ def parse_schedule_csv(
 
 def schedule_many(
     session: Session, *, roadmap: Roadmap, rows: list[tuple[int, ScheduleRequest]], source: str, now: datetime,
-    recorded_by: str,
+    recorded_by: ActorLike,
 ) -> int:  # fmt: skip
     """Schedule every row in the caller's transaction; any refusal refuses the whole file, each line named."""
 

@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlmodel import Session, col
 
+from audit.chain import ActorLike, identify, record_event
 from models.plan import Roadmap
 from models.store import MonitoringResult, MonitoringSnapshot
-from tasks.audit import record_event
 from tasks.measures import ru_number
 from tasks.monitoring import evaluate, monitoring_year, require_measures, stored_plan
 
@@ -42,13 +42,15 @@ class SnapshotReport:
         return summary_lines(self.summary)
 
 
-def take_snapshot(session: Session, *, roadmap_id: str, year: int | None, now: datetime, actor: str) -> SnapshotReport:
+def take_snapshot(
+    session: Session, *, roadmap_id: str, year: int | None, now: datetime, actor: ActorLike
+) -> SnapshotReport:
     """Evaluate the roadmap for the year and record a new snapshot with its results and one audit event."""
     plan, version = stored_plan(session, roadmap_id)
     require_measures(session, plan, version)
     year = monitoring_year(plan, year, now)
     rows, load_ids = evaluate(session, plan, year)
-    snapshot = MonitoringSnapshot(roadmap_id=plan.id, year=year, taken_at=now, taken_by=actor,
+    snapshot = MonitoringSnapshot(roadmap_id=plan.id, year=year, taken_at=now, taken_by=identify(actor)[0],
                                   plan_version=version, load_ids=load_ids, summary={})  # fmt: skip
     session.add(snapshot)
     session.flush()

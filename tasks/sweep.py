@@ -28,12 +28,12 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
+from audit.chain import ActorLike, as_utc, record_event
 from mentorship.reminders import KIND as FEEDBACK
 from mentorship.reminders import missing_feedback
 from models.calendar import ProductionCalendar
 from models.plan import Item, Party, Roadmap
 from models.store import DeadlineChange, Milestone, Organisation, OutboxMessage, PlanItem
-from tasks.audit import as_utc, record_event
 from tasks.registry import Address, contacts_for
 
 NO_CONTACT = "no-contact"
@@ -136,6 +136,7 @@ def decide_reminders(
     now: datetime,
     dry_run: bool = False,
     timezones: Iterable[str] | None = None,
+    actor: ActorLike = "sweep",
 ) -> DecideReport:
     """Move statuses and queue the reminders due today for one roadmap (see the module docstring)."""
     report = DecideReport(roadmap.id)
@@ -217,7 +218,7 @@ def decide_reminders(
         session.execute(outbox_insert(session), new_rows)
     if not dry_run and (new_rows or report.to_due or report.to_overdue):
         record_event(
-            session, actor="sweep", action="sweep.decided", subject=f"roadmap/{roadmap.id}", timezone=roadmap.timezone,
+            session, actor=actor, action="sweep.decided", subject=f"roadmap/{roadmap.id}", timezone=roadmap.timezone,
             at=now, payload={"dates": report.dates, "to_due": report.to_due, "to_overdue": report.to_overdue,
                              "queued": dict(report.queued), "no_contact": report.no_contact},
         )  # fmt: skip

@@ -23,6 +23,8 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlmodel import Session, col
 
+from audit.chain import ActorLike, NewEvent, append_events, identify, paused_gc
+from audit.replay import milestone_event
 from models.loader import PlanError, parse_plan
 from models.plan import ORG_KINDS, Roadmap, number_key
 from models.plan_diff import PlanDiff, diff_plans
@@ -35,7 +37,6 @@ from models.store import (
     RoadmapVersion,
 )
 from models.territory import closest
-from tasks.audit import record_event
 from tasks.expand import CYCLE_PREFIX, OrgRef, PlannedMilestone, cycle_number, expand, in_territory
 from tasks.registry import LoadReport
 
@@ -218,13 +219,14 @@ _MILESTONE_COLUMNS = (
 )  # fmt: skip
 
 
+@paused_gc()  # a region's 10^5 milestones and their events are built in memory at once (see audit.chain)
 def sync_plan(
     session: Session,
     *,
     roadmap: Roadmap,
     yaml_text: str,
     source_path: str | None,
-    actor: str,
+    actor: ActorLike,
     now: datetime,
     note: str | None = None,
     dry_run: bool = False,
@@ -263,6 +265,7 @@ def sync_plan(
 
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
+    changed: list[tuple[str, Any, dict[str, Any]]] = []  # (event action, the row before, what was set)
     changes: list[dict[str, Any]] = []
     moved_parties: Counter[str] = Counter()
     for m in planned:
@@ -278,6 +281,7 @@ def sync_plan(
         if row.status == "retired":
             updates.append(_changed_row(row.id, m, "done" if row.done_at else status, version)
                            | {"retired_version": None, "retired_reason": None})  # fmt: skip
+            changed.append(("milestone.reactivated", row, updates[-1]))
             report.reactivated += 1
             continue
         if m.waiting and row.scheduled_at is not None:
@@ -296,6 +300,8 @@ def sync_plan(
             # re-derives due/overdue); otherwise the status the sweep gave stays
             replan = window_moved or (row.status == WAITING) != m.waiting
             updates.append(_changed_row(row.id, m, status if replan else row.status, version))
+            action = "moved" if window_moved else "reassigned" if reassigned else "replanned"
+            changed.append((f"milestone.{action}", row, updates[-1]))
             report.updated += 1
             if window_moved or reassigned:
                 report.moved += window_moved
@@ -323,6 +329,7 @@ def sync_plan(
         retire_reasons[reason] += 1
         updates.append({"id": row.id, "status": "retired", "retired_version": version, "retired_reason": reason,
                         "updated_version": version})  # fmt: skip
+        changed.append(("milestone.retired", row, updates[-1]))
     report.retired = sum(retire_reasons.values())
     report.retired_reasons = dict(retire_reasons)
     report.moved_parties = dict(moved_parties)
@@ -338,15 +345,39 @@ def sync_plan(
         session.execute(update(Milestone), updates)
     if changes:
         session.execute(insert(DeadlineChange), changes)
-    _record(
-        session,
-        roadmap,
-        report,
-        actor=actor,
-        retired_ids=[u["id"] for u in updates if u.get("status") == "retired"],
-        cause=cause,
-    )
+    events = _roadmap_events(roadmap, report, cause)
+    events += [_created(roadmap.id, milestone_id, row) for milestone_id, row in _with_ids(session, roadmap.id, inserts)]
+    events += [_changed(roadmap.id, action, row, values) for action, row, values in changed]
+    append_events(session, events, actor=actor, at=now)
     return report
+
+
+def _with_ids(session: Session, roadmap_id: str, inserts: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
+    """The inserted rows with the ids the store gave them, found by their key in one query (RETURNING from a
+    bulk insert comes back row by row on SQLite)."""
+    if not inserts:
+        return []
+    version = inserts[0]["created_version"]
+    ids = {(item, org, occurrence): milestone_id for milestone_id, item, org, occurrence in session.execute(
+        select(col(Milestone.id), col(Milestone.item_number), col(Milestone.org_id), col(Milestone.occurrence))
+        .where(col(Milestone.roadmap_id) == roadmap_id, col(Milestone.created_version) == version))}  # fmt: skip
+    return [(ids[(r["item_number"], r["org_id"], r["occurrence"])], r) for r in inserts]
+
+
+def _created(roadmap_id: str, milestone_id: int, row: dict[str, Any]) -> NewEvent:
+    return milestone_event("milestone.created", milestone_id, roadmap=roadmap_id, item=row["item_number"],
+                           org=row["org_id"], values=row, timezone=row["timezone"])  # fmt: skip
+
+
+def _changed(roadmap_id: str, action: str, row: Any, values: dict[str, Any]) -> NewEvent:
+    """A milestone re-planned, re-assigned, retired or reactivated by a sync: what it set, and what it was."""
+    was = {}
+    if action in ("milestone.moved", "milestone.reassigned"):
+        was = {"was": {"window_start": row.window_start, "window_end": row.window_end,
+                       "responsible": list(row.responsible)}}  # fmt: skip
+    values = {k: v for k, v in values.items() if k != "id"}
+    return milestone_event(action, row.id, roadmap=roadmap_id, item=row.item_number, org=row.org_id, values=values,
+                           timezone=values.get("timezone") or row.timezone, extra=was)  # fmt: skip
 
 
 def _new_row(roadmap_id: str, m: PlannedMilestone, status: str, version: int) -> dict[str, Any]:
@@ -373,7 +404,7 @@ def _write(
     *,
     yaml_text: str,
     source_path: str | None,
-    actor: str,
+    actor: ActorLike,
     now: datetime,
 ) -> None:
     """The roadmap record, the new version (if any) and the current item definitions."""
@@ -388,8 +419,9 @@ def _write(
     session.add(record)
     session.flush()
     if report.new_version:
+        by = identify(actor)[0]
         session.add(RoadmapVersion(roadmap_id=roadmap.id, version=report.version, content_hash=report.content_hash,
-                                   yaml_text=yaml_text, source_path=source_path, loaded_at=now, loaded_by=actor,
+                                   yaml_text=yaml_text, source_path=source_path, loaded_at=now, loaded_by=by,
                                    note=report.note, diff=report.diff.as_json() if report.diff else None))  # fmt: skip
     _write_items(session, roadmap, report.version)
 
@@ -432,30 +464,24 @@ def _write_items(session: Session, roadmap: Roadmap, version: int) -> None:
             session.add(stored)
 
 
-def _record(
-    session: Session, roadmap: Roadmap, report: SyncReport, *, actor: str, retired_ids: list[int], cause: str | None
-) -> None:
+def _roadmap_events(roadmap: Roadmap, report: SyncReport, cause: str | None = None) -> list[NewEvent]:
+    """The version loaded (if new) and the sync's counts; each milestone's change is an event of its own."""
+    subject, zone = f"roadmap/{roadmap.id}", roadmap.timezone
+    events = []
     if report.new_version:
-        record_event(
-            session, actor=actor, action="roadmap.version.loaded" if report.version == 1 else "roadmap.amended",
-            subject=f"roadmap/{roadmap.id}", timezone=roadmap.timezone,
-            payload={"version": report.version, "content_hash": report.content_hash, "note": report.note,
-                     "diff": report.diff.as_json() if report.diff else None},
-        )  # fmt: skip
-    record_event(
-        session, actor=actor, action="roadmap.synced", subject=f"roadmap/{roadmap.id}", timezone=roadmap.timezone,
-        payload={"version": report.version, "added": report.added, "updated": report.updated, "moved": report.moved,
-                 "reassigned": report.reassigned, "retired": report.retired, "reactivated": report.reactivated,
-                 "moved_parties": report.moved_parties, "warnings": report.warnings,
-                 **({"cause": cause} if cause else {})},
-    )  # fmt: skip
-    if retired_ids:
-        record_event(
-            session, actor=actor, action="milestones.retired", subject=f"roadmap/{roadmap.id}",
-            timezone=roadmap.timezone,
-            payload={"version": report.version, "milestone_ids": sorted(retired_ids),
-                     "reasons": report.retired_reasons},
-        )  # fmt: skip
+        events.append(NewEvent(
+            "roadmap.version.loaded" if report.version == 1 else "roadmap.amended", subject,
+            {"version": report.version, "content_hash": report.content_hash, "note": report.note,
+             "diff": report.diff.as_json() if report.diff else None}, zone,
+        ))  # fmt: skip
+    events.append(NewEvent(
+        "roadmap.synced", subject,
+        {"version": report.version, "added": report.added, "updated": report.updated, "moved": report.moved,
+         "reassigned": report.reassigned, "retired": report.retired, "reactivated": report.reactivated,
+         "moved_parties": report.moved_parties, "retired_reasons": report.retired_reasons,
+         "warnings": report.warnings, **({"cause": cause} if cause else {})}, zone,
+    ))  # fmt: skip
+    return events
 
 
 def summary_markdown(report: SyncReport) -> str:

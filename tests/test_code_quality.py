@@ -13,18 +13,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-PACKAGES = (
-    "models",
-    "tasks",
-    "flows",
-    "cli",
-    "notifications",
-    "operations",
-    "service",
-    "importer",
-    "web",
-    "mentorship",
-)
+PACKAGES = ("audit", "models", "tasks", "flows", "cli", "notifications", "operations", "service", "importer", "web",
+            "mentorship")  # fmt: skip
 
 
 def run(tool: str, *args: str) -> subprocess.CompletedProcess[str]:

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, insert, select, text, update
 
+from audit.chain import verify_chain
 from models.db import session_scope
 from models.store import AuditEvent, Completion, Milestone, OutboxMessage
 from notifications.dispatch import RecordingNotifier
-from tasks.audit import verify_chain
 from tasks.complete import (
     CompletionError,
     CompletionRequest,
@@ -125,7 +125,7 @@ def test_reopen_is_audited_and_keeps_the_first_completion(store):
         )
     assert [c.evidence for c in history] == ["не тот приказ", "Приказ ОО № 15"]
     assert history[0].reopen_reason == "приложен не тот приказ" and history[1].reopened_at is None
-    assert actions == ["milestone.completed", "milestone.reopened", "milestone.completed"]
+    assert actions == ["milestone.created", "milestone.completed", "milestone.reopened", "milestone.completed"]
     assert chain_ok(store)
 
 
@@ -259,7 +259,7 @@ def test_tampering_with_the_audit_chain_is_found_and_named(store):
     with session_scope(store) as session:  # delete one row
         row = session.get(AuditEvent, target)
         saved = {c: getattr(row, c) for c in ("seq", "at_utc", "at_local", "actor", "action", "subject", "payload",
-                                              "prev_hash", "hash")}  # fmt: skip
+                                              "prev_hash", "hash", "actor_via", "actor_detail")}  # fmt: skip
         session.execute(delete(AuditEvent).where(AuditEvent.seq == target))
     with session_scope(store) as session:
         report = verify_chain(session)
@@ -297,10 +297,10 @@ def test_cli_complete_reopen_and_audit(store, db_url, tmp_path, monkeypatch):
     ok = runner.invoke(app, ["complete", str(m.id), "--evidence", "Приказ ОО № 15 от 02.06.2020", "--by", "oo_head",
                              "--at", "2020-06-02T10:00", "--file", str(doc), "--db", db_url])  # fmt: skip
     assert ok.exit_code == 0, ok.output
-    assert (
-        ok.stdout.strip()
-        == f"milestone {m.id} (sechenovsky-2020 item 1.2 for sech-oo-01) done by oo_head, late by 4 days"
-    )
+    first, *receipt = ok.stdout.strip().splitlines()
+    assert first == f"milestone {m.id} (sechenovsky-2020 item 1.2 for sech-oo-01) done by oo_head, late by 4 days"
+    assert receipt[0].startswith("receipt: event ")  # no key configured: the receipt says it is not yet signed
+    assert receipt[1] == "  not yet in a signed checkpoint: the next one (after the next scheduled run) will cover it"
     assert list((tmp_path / "data" / "files").rglob("*")), "the file was stored"
     again = runner.invoke(app, ["complete", str(m.id), "--evidence", "x", "--by", "oo_head", "--db", db_url])
     assert again.exit_code == 2 and "refused: milestone" in again.stderr and "is already done" in again.stderr
@@ -314,7 +314,8 @@ def test_cli_complete_reopen_and_audit(store, db_url, tmp_path, monkeypatch):
     import json
 
     events = json.loads(log.stdout)
-    assert [e["action"] for e in events] == ["milestone.completed", "milestone.reopened"]
+    assert [e["action"] for e in events] == ["milestone.created", "milestone.completed", "milestone.reopened"]
+    events = events[1:]  # the milestone's creation by the sync comes first
     assert events[0]["payload"]["file"]["name"] == "prikaz.txt" and events[0]["payload"]["late_days"] == 4
     with session_scope(store) as session:
         session.execute(update(AuditEvent).where(AuditEvent.seq == events[0]["seq"]).values(actor="someone else"))

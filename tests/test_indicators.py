@@ -12,11 +12,11 @@ import typer
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from audit.chain import verify_chain
 from cli.monitor import register
 from models.db import session_scope
 from models.loader import load_plan, parse_plan
 from models.store import AuditEvent, IndicatorLoad, IndicatorValue
-from tasks.audit import verify_chain
 from tasks.indicators import (
     ValuesLoadReport,
     list_values,

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from audit.chain import verify_chain
 from cli.main import app
 from mentorship.matching import Mentee, Mentor, allowed, greedy, matrices, mentor_limit, propose, solve
 from mentorship.pairs import MentorshipError
@@ -20,7 +21,6 @@ from models.store import Completion, Milestone, OutboxMessage, Pair, Participant
 from notifications.mailsink import MailSink
 from operations import mentorship as ops
 from operations.context import Actor, Clock, Context
-from tasks.audit import verify_chain
 from tasks.complete import CompletionError
 from tasks.dispatch import dispatch
 from tasks.registry import RegistryError

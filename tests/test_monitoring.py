@@ -353,7 +353,9 @@ def test_a_rerun_after_a_correction_adds_a_second_snapshot_and_keeps_the_first(e
         latest = snapshot_view(session, roadmap_id=TOMSK_PLAN.id, year=2021)
         snapshots = session.execute(select(func.count()).select_from(MonitoringSnapshot)).scalar_one()
         results = session.execute(select(func.count()).select_from(MonitoringResult)).scalar_one()
-        events = session.execute(select(AuditEvent.payload).where(AuditEvent.action == "monitoring.snapshot")).all()
+        events = session.execute(
+            select(AuditEvent.payload).where(AuditEvent.action == "monitoring.snapshot").order_by(AuditEvent.seq)
+        ).all()  # in chain order: without ORDER BY, PostgreSQL may return them in any order
     assert kept is not None and latest is not None and latest.id == second.snapshot_id
     [kept_row] = [r for r in kept.territory() if r.key == "1.1"]
     assert (kept_row.actual, kept_row.verdict, kept.load_ids) == (19.7, "missed", (1,))

@@ -17,12 +17,12 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from audit.chain import verify_chain
 from models.db import session_scope
 from models.store import AuditEvent, MonitoringSnapshot, OutboxMessage
 from notifications.dispatch import RecordingNotifier
 from notifications.mailsink import MailSink, Received, free_port
 from notifications.notice import Notice, NoticeRow, headline_words, render_notices
-from tasks.audit import verify_chain
 from tasks.dispatch import DispatchReport, dispatch, dry_run_groups, preview
 from tasks.monitoring import stored_plan
 from tasks.notices import NoticeReport, queue_monitoring_notice

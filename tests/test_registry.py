@@ -14,12 +14,12 @@ import typer
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from audit.chain import verify_chain
 from cli.registry import orgs_app, parties_app
 from models.addresses import is_email, mask_url
 from models.db import session_scope
 from models.loader import load_plan
 from models.store import AuditEvent, Contact, Organisation
-from tasks.audit import verify_chain
 from tasks.registry import (
     Address,
     LoadReport,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from audit.chain import verify_chain
 from models.calendar import default_calendar
 from models.db import session_scope
 from models.loader import parse_plan
@@ -15,7 +16,6 @@ from models.store import Milestone, OutboxMessage
 from notifications.dispatch import RecordingNotifier, RoutingNotifier
 from notifications.mailsink import MailSink, Received, free_port
 from notifications.smtp import SmtpNotifier
-from tasks.audit import verify_chain
 from tasks.dispatch import dispatch
 from tasks.registry import load_orgs, load_parties, parse_orgs_csv, parse_parties_csv
 from tasks.sweep import active_roadmaps, decide_reminders

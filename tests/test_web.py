@@ -203,7 +203,7 @@ def test_an_auditor_reads_everything_and_changes_nothing(web, engine):
     client, mailer, _clock = web
     sign_in(client, mailer, AUDITOR)
     audit = client.get("/audit")
-    assert audit.status_code == 200 and "цепочка хешей цела" in audit.text
+    assert audit.status_code == 200 and "Цепочка хешей цела, подписи верны, таблицы совпадают с событиями" in audit.text
     mine = milestone_of(engine, "sech-oo-01")
     page = client.get(f"/milestones/{mine}")
     assert page.status_code == 200 and 'id="complete"' not in page.text
@@ -327,3 +327,31 @@ def test_a_curator_gives_a_waiting_milestone_its_date_on_its_page(web, engine):
         row = session.get(Milestone, waiting)
     assert row is not None and (row.window_start, row.window_end) == (date(2020, 10, 1), date(2020, 10, 15))
     assert "назначен срок" in done.text  # the history shows it, in Russian
+
+
+def test_with_a_signing_key_the_receipt_names_its_checkpoint_and_the_auditor_sees_it(web, engine, store, tmp_path,
+                                                                                     monkeypatch):  # fmt: skip
+    client, mailer, _clock = web
+    key = tmp_path / "audit.key"
+    made = CliRunner().invoke(cli_app, ["audit", "keygen", "-o", str(key)])
+    assert made.exit_code == 0, made.output
+    monkeypatch.setenv("ROADMAP_AUDIT_KEY", str(key))
+    from models.settings import get_settings
+
+    get_settings.cache_clear()
+    client.app.state.web.settings = get_settings()  # type: ignore[attr-defined]
+    mine = milestone_of(engine, "sech-oo-01")
+    sign_in(client, mailer, CURATOR)
+    page = client.get(f"/milestones/{mine}")
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text).group(1)  # type: ignore[union-attr]
+    done = client.post(f"/milestones/{mine}/complete", data={"csrf": csrf, "evidence": "Приказ ОО № 15"})
+    assert done.status_code == 200, done.text
+    token = re.search(r"roadmap audit prove (\d+:[0-9a-f]{64})", done.text)
+    assert token and "подписана в контрольной точке события №" in done.text
+    # the receipt proves against the signed history, as an auditor would check it
+    proved = CliRunner().invoke(cli_app, ["audit", "prove", token.group(1), "--db", store])
+    assert proved.exit_code == 0, proved.output
+    client.cookies.clear()
+    sign_in(client, mailer, AUDITOR)
+    audit = client.get("/audit?again=1")
+    assert "Последняя подписанная контрольная точка" in audit.text and "подпись от" in audit.text

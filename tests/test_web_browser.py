@@ -185,7 +185,7 @@ def test_a_curator_answers_a_digest_in_the_browser_and_everyone_sees_it(site, en
             auditor.goto(f"{server.url}/audit")
             sign_in_through(auditor, sink, AUDITOR)
             auditor.wait_for_selector("#events")
-            assert "цепочка хешей цела" in auditor.inner_text("#verification")
+            assert "Цепочка хешей цела" in auditor.inner_text("#verification")
             assert f"milestone/{milestone_id}" in auditor.inner_text("#events")
             auditor.screenshot(path=str(shots / "auditor.png"), full_page=False)
 

@@ -73,6 +73,8 @@ class ReceiptOut(BaseModel):
     late_days: int
     event_seq: int = Field(description="position of the completion in the audit chain")
     event_hash: str = Field(description="SHA-256 of the audit event that records it")
+    receipt: str = Field(description="EVENT:HASH, what `roadmap audit prove` takes")
+    checkpoint_size: int | None = Field(default=None, description="the signed checkpoint covering it, if any")
 
 
 @router.get("/milestones", response_model=MilestoneList, summary="Вехи, видимые пользователю")
@@ -121,7 +123,8 @@ def complete(
         raise HTTPException(409, str(exc)) from None
     return ReceiptOut(milestone_id=receipt.milestone_id, roadmap=receipt.roadmap_id, item=receipt.item,
                       org=receipt.org_id or None, by=receipt.by, done_at=receipt.done_at, late_days=receipt.late_days,
-                      event_seq=receipt.event_seq, event_hash=receipt.event_hash)  # fmt: skip
+                      event_seq=receipt.event_seq, event_hash=receipt.event_hash, receipt=receipt.token,
+                      checkpoint_size=receipt.checkpoint_size)  # fmt: skip
 
 
 class Me(BaseModel):

@@ -332,12 +332,14 @@ def outbox_retry(
 
 
 @router.get("/audit", response_class=HTMLResponse)
-def audit_page(request: Request, found: Annotated[Viewer, Depends(page_viewer)], milestone: int = 0) -> HTMLResponse:
+def audit_page(
+    request: Request, found: Annotated[Viewer, Depends(page_viewer)], milestone: int = 0, again: int = 0
+) -> HTMLResponse:
     if found.user.role not in ("auditor", "operator"):
         return _forbidden(request, found, "История изменений доступна аудитору и оператору.")
     from operations.audit_view import audit_overview
 
-    overview = audit_overview(found.ctx, milestone_id=milestone or None)
+    overview = audit_overview(found.ctx, milestone_id=milestone or None, again=bool(again))
     return render(request, "audit.html.j2", viewer=found, overview=overview)
 
 
