@@ -22,7 +22,12 @@ import ssl
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from email import encoders
+from email.header import Header
+from email.message import Message
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -86,26 +91,38 @@ class SmtpServer:
 
 def build_message(
     server: SmtpServer, to: str, subject: str, text: str, html: str, attachments: Sequence[str] = ()
-) -> EmailMessage:
-    """A multipart message: plain text and HTML alternatives, then the files that still exist."""
-    message = EmailMessage()
-    message["From"] = formataddr((server.sender_name, server.sender)) if server.sender_name else server.sender
+) -> Message:
+    """A multipart message: plain text and HTML alternatives, then the files that still exist.
+
+    Built with the email package's classic MIME classes and `Header`: the newer EmailMessage folds long
+    encoded (Cyrillic) subjects and drops the space between two of their words at some fold positions
+    («журналааудита»); `Header` encodes the whole text, spaces included.
+    """
+    body = MIMEMultipart("alternative")
+    body.attach(MIMEText(text, "plain", "utf-8"))
+    if html:
+        body.attach(MIMEText(html, "html", "utf-8"))
+    files = [Path(name) for name in attachments if Path(name).is_file()]
+    message: Message = body
+    if files:
+        message = MIMEMultipart("mixed")
+        message.attach(body)
+        for path in files:
+            kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            maintype, _, subtype = kind.partition("/")
+            part = MIMEBase(maintype, subtype)
+            part.set_payload(path.read_bytes())
+            encoders.encode_base64(part)
+            part.add_header("Content-Disposition", "attachment", filename=("utf-8", "", path.name))
+            message.attach(part)
+    message["From"] = formataddr((server.sender_name, server.sender), charset="utf-8") if server.sender_name \
+        else server.sender  # fmt: skip
     message["To"] = to
-    message["Subject"] = subject
+    message["Subject"] = Header(subject, "utf-8")  # type: ignore[assignment]  # compat32 takes a Header
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Message-ID"] = make_msgid(domain=server.sender.rpartition("@")[2] or None)
     # RFC 3834: no vacation auto-replies to a robot
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(text)
-    if html:
-        message.add_alternative(html, subtype="html")
-    for name in attachments:
-        path = Path(name)
-        if not path.is_file():
-            continue
-        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        maintype, _, subtype = kind.partition("/")
-        message.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
     return message
 
 

@@ -133,3 +133,16 @@ def test_smtp_failures_read_as_one_sentence_without_the_recipient():
     assert explain(ConnectionRefusedError(), server) == "SMTP connection refused at 127.0.0.1:2525"
     assert SmtpServer.from_url("mailtos://u:p@smtp.example.org?from=r@example.org").port == 587
     assert SmtpServer.from_url("mailtos://u:p@smtp.example.org?from=r@example.org&mode=ssl").port == 465
+
+
+def test_long_russian_subjects_arrive_with_every_space():
+    # the email package's newer folding dropped the space between two encoded words at some positions
+    subjects = [("Ж" * k) + " Еженедельная контрольная точка журнала аудита дорожных карт наставничества: событие "
+                "1 234, подпись от 12.10.2021" for k in range(60)]  # fmt: skip
+    with MailSink() as sink:
+        notifier = SmtpNotifier(sink.url())
+        for subject in subjects:
+            notifier.send("a@example.org", subject, "текст", "<p>текст</p>")
+        notifier.close()
+        received = [m.subject for m in sink.received]
+    assert received == subjects
