@@ -22,7 +22,7 @@ EXIT_FAILED_SENDS = 1
 
 def _run_sending_flow(flow_fn, **params):  # type: ignore[no-untyped-def]
     """Run the sweep or dispatch flow; a refusal exits 2, failed sends print the result and exit 1."""
-    from tasks.dispatch import DeliveryFailed, NotConfigured
+    from outbox.send import DeliveryFailed, NotConfigured
 
     try:
         return run_audited_flow(flow_fn, actor=actor(None), **params)

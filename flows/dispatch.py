@@ -19,7 +19,7 @@ from models.settings import get_settings
 from notifications.dispatch import make_notifier
 from notifications.links import link_maker
 from operations.context import Actor
-from tasks.dispatch import DeliveryFailed
+from outbox.send import DeliveryFailed
 from tasks.prefect_tasks import check_can_send_task, dispatch_task, publish_dispatch_summary
 
 

@@ -5,25 +5,29 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from prefect import flow
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from sqlalchemy.engine import Engine
 
+from audit.chain import ActorLike
 from flows.audit_steps import CheckpointRefused, audit_finish, audit_start, run_actor
 from models.calendar import default_calendar
 from models.db import open_store, session_scope
+from models.plan import Roadmap
 from models.settings import get_settings
 from notifications.dispatch import make_notifier
 from notifications.links import link_maker
 from operations.context import Actor
-from tasks.dispatch import DeliveryFailed, dry_run_groups, preview
+from outbox.messages import dry_run_groups, preview
+from outbox.send import DeliveryFailed
 from tasks.prefect_tasks import (
     check_can_send_task,
-    decide_reminders_task,
     dispatch_task,
     load_roadmaps,
     local_dates_task,
     publish_sweep_summary,
 )
-from tasks.sweep import check_sweep_scope
+from tasks.sweep import DecideReport, check_sweep_scope, decide_reminders, roadmap_zones
 
 
 def _run_name() -> str:
@@ -32,6 +36,17 @@ def _run_name() -> str:
     params = flow_run.parameters
     zones = params.get("timezones")
     return f"sweep as of {params.get('as_of') or 'today'}" + (f" in {', '.join(zones)}" if zones else "")
+
+
+@task(name="decide-reminders", cache_policy=NO_CACHE)
+def decide_partition(
+    engine: Engine, plan: Roadmap, zone: str, *, today: date | dict[str, date], now: datetime, dry_run: bool,
+    actor: ActorLike,
+) -> DecideReport:  # fmt: skip
+    """The sweep's decision for one roadmap in one time zone, in a transaction of its own."""
+    with session_scope(engine) as session:
+        return decide_reminders(session, roadmap=plan, today=today, calendar=default_calendar(), now=now,
+                                dry_run=dry_run, timezones=[zone], actor=actor)  # fmt: skip
 
 
 @flow(name="sweep", flow_run_name=_run_name)
@@ -70,22 +85,24 @@ def sweep(
         start = audit_start(engine, actor=who, now=now)
         plans = load_roadmaps(engine, roadmaps)
         today = as_of or local_dates_task(engine, now)
-        decided = []
-        for plan in plans:
-            with session_scope(engine) as session:
-                decided.append(
-                    decide_reminders_task(
-                        session, roadmap=plan, today=today, calendar=default_calendar(), now=now,
-                        dry_run=dry_run, timezones=timezones, actor=who,
-                    )
-                )  # fmt: skip
+        # one task per roadmap and zone, run side by side (each in its own transaction), merged per roadmap
+        with session_scope(engine, readonly=True) as session:
+            partitions = [(plan, zone) for plan in plans for zone in roadmap_zones(session, plan.id, timezones)]
+        futures = [
+            decide_partition.submit(engine, plan, zone, today=today, now=now, dry_run=dry_run, actor=who)
+            for plan, zone in partitions
+        ]
+        parts = [future.result() for future in futures]
+        decided = [DecideReport.merged([p for p in parts if p.roadmap_id == plan.id]) for plan in plans
+                   if any(p.roadmap_id == plan.id for p in parts)]  # fmt: skip
         lines = scope + [line for report in decided for line in report.lines()]
         if dry_run:
-            digests = preview(dry_run_groups(engine, [r.rows for r in decided], now=now), now, as_of, links)
+            digests = preview(engine, dry_run_groups(engine, [r.rows for r in decided], now=now), now, as_of, links)
             return {"decided": decided, "digests": digests, "lines": lines}
         notifier, recorder = make_notifier(smtp, external=external)
+        # a zone's run sends its zone's reminders (the dispatch deployment sends everything else that is due)
         sent = dispatch_task(engine, notifier=notifier, now=now, workers=workers, roadmaps=roadmaps, as_of=as_of,
-                             actor=who, link_for=links)  # fmt: skip
+                             actor=who, link_for=links, timezones=timezones)  # fmt: skip
         lines += sent.lines()
         signed, signing = audit_finish(engine, since=start, actor=who, now=now)
         lines += [signing] if signing else []

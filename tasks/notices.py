@@ -32,10 +32,10 @@ from models.plan import Roadmap
 from models.store import Organisation, OutboxMessage
 from models.territory import in_territory
 from notifications.notice import MONITORING, Municipality, Notice, NoticeRow
+from outbox.queue import NO_CONTACT, outbox_insert
 from tasks.measures import CRITERION_PREFIX, ITEM_PREFIX
 from tasks.registry import Address, contacts_for, head_addresses
 from tasks.snapshots import SnapshotReport
-from tasks.sweep import NO_CONTACT, outbox_insert
 
 COORDINATOR_KIND = "УО"
 

@@ -20,8 +20,8 @@ from audit.chain import ActorLike
 from models.db import session_scope
 from models.loader import load_plan
 from models.plan import Roadmap
+from outbox.send import check_can_send, dispatch
 from tasks import render_monitoring, report_monitoring
-from tasks.dispatch import check_can_send, dispatch
 from tasks.monitoring import stored_plan
 from tasks.notices import NoticeReport, queue_monitoring_notice
 from tasks.report_audit import (
@@ -35,7 +35,7 @@ from tasks.report_audit import (
 from tasks.snapshots import SnapshotReport, take_snapshot
 from tasks.snapshots import summary_markdown as monitoring_markdown
 from tasks.status import local_dates
-from tasks.sweep import active_roadmaps, decide_reminders
+from tasks.sweep import active_roadmaps
 from tasks.sync import SyncReport, summary_markdown, sync_plan
 
 
@@ -60,7 +60,6 @@ def publish_sync_summary(report: SyncReport) -> None:
 
 # -- the sweep ---------------------------------------------------------------------------------------
 
-decide_reminders_task = task(name="decide-reminders", cache_policy=NO_CACHE)(decide_reminders)
 
 # Sending is retried inside the outbox (per recipient, with backoff, across runs); the task retry
 # covers what would stop the whole batch, such as the store being briefly unreachable.

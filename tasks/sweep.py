@@ -25,7 +25,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from audit.chain import ActorLike, as_utc, record_event
@@ -33,10 +32,10 @@ from mentorship.reminders import KIND as FEEDBACK
 from mentorship.reminders import missing_feedback
 from models.calendar import ProductionCalendar
 from models.plan import Item, Party, Roadmap
-from models.store import DeadlineChange, Milestone, Organisation, OutboxMessage, PlanItem
+from models.store import DeadlineChange, Milestone, Organisation, OutboxMessage
+from outbox.queue import NO_CONTACT, queue
 from tasks.registry import Address, contacts_for
 
-NO_CONTACT = "no-contact"
 OPEN = ("planned", "due", "overdue")
 
 
@@ -67,6 +66,21 @@ class DecideReport:
     no_contact: list[str] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)  # what was (or, in a dry run, would be) queued
 
+    @classmethod
+    def merged(cls, parts: list[DecideReport]) -> DecideReport:
+        """One report of a roadmap from the reports of its zones (decided apart, in parallel)."""
+        out = cls(parts[0].roadmap_id)
+        for part in parts:
+            out.dates |= part.dates
+            out.skipped_zones += part.skipped_zones
+            out.to_due += part.to_due
+            out.to_overdue += part.to_overdue
+            out.queued += part.queued
+            out.no_contact = sorted(set(out.no_contact) | set(part.no_contact))
+            out.rows += part.rows
+        out.skipped_zones.sort()
+        return out
+
     def lines(self) -> list[str]:
         zones = ", ".join(f"{z} {d}" for z, d in sorted(self.dates.items()))
         out = [f"{self.roadmap_id}: as of {zones}"]
@@ -78,14 +92,6 @@ class DecideReport:
         for missing in self.no_contact:
             out.append(f"  no contact in the registry for {missing}: reminder kept in the outbox as {NO_CONTACT}")
         return out
-
-
-def outbox_insert(session: Session):  # type: ignore[no-untyped-def]
-    """An INSERT into the outbox that skips a row whose (key, recipient) is already there."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(OutboxMessage).on_conflict_do_nothing(constraint="uq_outbox_key_recipient")
-    return sqlite.insert(OutboxMessage).on_conflict_do_nothing(index_elements=["key", "recipient"])
 
 
 class _Recipients:
@@ -127,6 +133,15 @@ def _escalation_target(parties: dict[str, Party], operator: str | None, party_id
     return current
 
 
+def roadmap_zones(session: Session, roadmap_id: str, timezones: Iterable[str] | None = None) -> list[str]:
+    """The time zones the roadmap's milestones are in (of `timezones`, when given): its sweep's partitions."""
+    zones = set(
+        session.execute(select(col(Milestone.timezone)).where(col(Milestone.roadmap_id) == roadmap_id).distinct())
+        .scalars()
+    )  # fmt: skip
+    return sorted(zones & set(timezones) if timezones is not None else zones)
+
+
 def decide_reminders(
     session: Session,
     *,
@@ -148,14 +163,6 @@ def decide_reminders(
     if timezones is not None:
         zones &= set(timezones)
     items = {item.number: item for item in roadmap.items}
-    texts = {
-        r.number: r
-        for r in session.execute(
-            select(col(PlanItem.number), col(PlanItem.title), col(PlanItem.result)).where(
-                col(PlanItem.roadmap_id) == roadmap.id
-            )
-        )
-    }
     names = {p.id: p.name for p in roadmap.parties}
     recipients = _Recipients(session, roadmap)
     reminders: list[Reminder] = []
@@ -166,14 +173,14 @@ def decide_reminders(
         if not calendar.is_working_day(day):
             report.skipped_zones.append(zone)
             continue
-        reminders += _decide_zone(session, roadmap, zone, day, calendar, items, texts, names)
+        reminders += _decide_zone(session, roadmap, zone, day, calendar, items, names)
         # mentorship cycle (issue 17): feedback missing after the pairs' meetings, one reminder per organisation
         for fb in missing_feedback(session, roadmap=roadmap, zone=zone, day=day):
-            entry = _entry(roadmap, fb.milestone, FEEDBACK, texts, names) | {"note": fb.note}
+            entry = _entry(roadmap, fb.milestone, FEEDBACK, names) | {"note": fb.note}
             assert fb.milestone.id is not None
             reminders.append(Reminder(fb.milestone.id, FEEDBACK, 0, day, fb.parties, entry))
         if not dry_run:
-            reminders += _moved_notices(session, roadmap, zone, day, texts, names, now)
+            reminders += _moved_notices(session, roadmap, zone, day, names, now)
 
     org_ids = {p[1] for r in reminders for p in r.parties if p[1]}
     org_names: dict[str, str] = (
@@ -212,10 +219,10 @@ def decide_reminders(
                 })  # fmt: skip
     report.no_contact = sorted(missing)
     new_rows = _new_rows(session, roadmap.id, rows)
-    report.rows = new_rows
+    report.rows = new_rows if dry_run else []  # a dry run previews them; a real run returns a summary only
     report.queued = Counter(r["kind"] for r in new_rows if r["state"] == "pending")
-    if not dry_run and new_rows:
-        session.execute(outbox_insert(session), new_rows)
+    if not dry_run:
+        queue(session, new_rows)
     if not dry_run and (new_rows or report.to_due or report.to_overdue):
         record_event(
             session, actor=actor, action="sweep.decided", subject=f"roadmap/{roadmap.id}", timezone=roadmap.timezone,
@@ -263,12 +270,12 @@ def _move_statuses(
     report.to_due += session.exec(update(Milestone).where(to_due).values(status="due")).rowcount
 
 
-def _entry(roadmap: Roadmap, row: Any, kind: str, texts: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
-    text = texts.get(row.item_number)
+def _entry(roadmap: Roadmap, row: Any, kind: str, names: dict[str, str]) -> dict[str, Any]:
+    # compact: the roadmap's and the item's texts are read when the message is rendered (outbox.messages),
+    # not copied into every row (they were most of a region's outbox: 3 KB a row)
     return {
-        "kind": kind, "milestone_id": row.id, "roadmap_id": roadmap.id, "roadmap_title": roadmap.title,
-        "item": row.item_number, "title": text.title if text else row.item_number,
-        "result": text.result if text else None, "occurrence": row.occurrence, "org_id": row.org_id,
+        "kind": kind, "milestone_id": row.id, "roadmap_id": roadmap.id, "item": row.item_number,
+        "occurrence": row.occurrence, "org_id": row.org_id,
         "start": row.window_start.isoformat() if row.window_start else None,
         "end": row.window_end.isoformat() if row.window_end else None,
         "responsible": ", ".join(names.get(p, p) for p in row.responsible) or "не назначены",
@@ -282,7 +289,6 @@ def _decide_zone(
     day: date,
     calendar: ProductionCalendar,
     items: dict[str, Item],
-    texts: dict[str, Any],
     names: dict[str, str],
 ) -> list[Reminder]:
     policy = roadmap.reminders
@@ -340,7 +346,7 @@ def _decide_zone(
         if row.status == "waiting-for-date":
             last_due, times = waiting_told.get(row.id, (None, 0))
             if last_due is None or (day - last_due).days >= policy.waiting_every_days:
-                entry = _entry(roadmap, row, "waiting", texts, names)
+                entry = _entry(roadmap, row, "waiting", names)
                 out.append(Reminder(row.id, "waiting", times, day, parties, entry))
             continue
         end: date = row.window_end
@@ -355,14 +361,14 @@ def _decide_zone(
             if passed:
                 t = min(passed)
                 due_on = calendar.previous_working_day(end - timedelta(days=t))
-                out.append(Reminder(row.id, kind, t, due_on, parties, _entry(roadmap, row, kind, texts, names)))
+                out.append(Reminder(row.id, kind, t, due_on, parties, _entry(roadmap, row, kind, names)))
             continue
         late = (day - end).days
         repeat = late // policy.overdue_every_days
         kind, stage = ("overdue", repeat) if repeat else ("lapse", 0)
         due_on = calendar.next_working_day(end + timedelta(days=max(1, repeat * policy.overdue_every_days)))
         if kind == "lapse" or not recently(row.id, "late", policy.overdue_every_days):
-            out.append(Reminder(row.id, kind, stage, due_on, parties, _entry(roadmap, row, kind, texts, names)))
+            out.append(Reminder(row.id, kind, stage, due_on, parties, _entry(roadmap, row, kind, names)))
         level = late // policy.escalate_after_days
         if level and not recently(row.id, "escalation", policy.escalate_after_days):
             above = []
@@ -371,7 +377,7 @@ def _decide_zone(
                 if target and target not in row.responsible:
                     above.append((target, org if target in per_org else ""))
             if above:
-                entry = _entry(roadmap, row, "escalation", texts, names)
+                entry = _entry(roadmap, row, "escalation", names)
                 entry["note"] = f"Просрочено на {late} дн.; ответственные: {entry['responsible']}"
                 due = calendar.next_working_day(end + timedelta(days=level * policy.escalate_after_days))
                 out.append(Reminder(row.id, "escalation", level, due, sorted(set(above)), entry))
@@ -383,7 +389,6 @@ def _moved_notices(
     roadmap: Roadmap,
     zone: str,
     day: date,
-    texts: dict[str, Any],
     names: dict[str, str],
     now: datetime,
 ) -> list[Reminder]:
@@ -402,7 +407,7 @@ def _moved_notices(
         if milestone.status in OPEN or milestone.status == "waiting-for-date":
             concerned = list(dict.fromkeys([*change.new_responsible, *change.old_responsible]))
             parties = [(p, milestone.org_id if p in per_org else "") for p in concerned if p in names]
-            entry = _entry(roadmap, milestone, "moved", texts, names)
+            entry = _entry(roadmap, milestone, "moved", names)
             entry["old_start"] = change.old_start.isoformat() if change.old_start else None
             entry["old_end"] = change.old_end.isoformat() if change.old_end else None
             assert change.id is not None and milestone.id is not None

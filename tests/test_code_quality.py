@@ -13,8 +13,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-PACKAGES = ("audit", "models", "tasks", "flows", "cli", "notifications", "operations", "service", "importer", "web",
-            "mentorship")  # fmt: skip
+PACKAGES = ("audit", "models", "outbox", "tasks", "flows", "cli", "notifications", "operations", "service", "importer",
+            "web", "mentorship")  # fmt: skip
 
 
 def run(tool: str, *args: str) -> subprocess.CompletedProcess[str]:

@@ -16,7 +16,8 @@ from models.store import OutboxMessage
 from notifications.dispatch import RecordingNotifier, RoutingNotifier
 from notifications.mailsink import MailSink, free_port
 from notifications.smtp import SmtpNotifier, SmtpServer, explain
-from tasks.dispatch import claim, dispatch
+from outbox.claims import claim
+from outbox.send import dispatch
 from tasks.sweep import active_roadmaps, decide_reminders
 from tests.test_sweep import CAL, PLAN, at, load_registry, sync
 

@@ -21,8 +21,8 @@ from models.store import Completion, Milestone, OutboxMessage, Pair, Participant
 from notifications.mailsink import MailSink
 from operations import mentorship as ops
 from operations.context import Actor, Clock, Context
+from outbox.send import dispatch
 from tasks.complete import CompletionError
-from tasks.dispatch import dispatch
 from tasks.registry import RegistryError
 from tests.participants_gen import participant_rows, participants_csv
 from tests.test_sweep import CAL, PLAN, load_registry, notifier_for, sync

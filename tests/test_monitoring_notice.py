@@ -23,7 +23,8 @@ from models.store import AuditEvent, MonitoringSnapshot, OutboxMessage
 from notifications.dispatch import RecordingNotifier
 from notifications.mailsink import MailSink, Received, free_port
 from notifications.notice import Notice, NoticeRow, headline_words, render_notices
-from tasks.dispatch import DispatchReport, dispatch, dry_run_groups, preview
+from outbox.messages import dry_run_groups, preview
+from outbox.send import DispatchReport, dispatch
 from tasks.monitoring import stored_plan
 from tasks.notices import NoticeReport, queue_monitoring_notice
 from tasks.registry import load_parties, parse_parties_csv
@@ -171,7 +172,9 @@ def test_the_operator_and_each_uo_get_exactly_one_notice_with_the_headline_in_ru
     assert queued["snapshot_id"] == 1 and queued["key"] == "monitoring:1"
     assert sorted(queued["recipients"]) == sorted([RCRO, "ntfy://ntfy.example.org/***", ORSK, BUZULUK])
     assert RCRO_NTFY not in json.dumps(events(engine, "monitoring.notice.sent"))  # masked in the chain too
-    assert len(events(engine, "monitoring.notice.sent")) == 4
+    # one audit event per batch of sends, listing its messages (not one chain append per message)
+    [sent_event] = events(engine, "monitoring.notice.sent")
+    assert len(sent_event["messages"]) == 4
     with session_scope(engine) as session:
         assert verify_chain(session).ok
 
@@ -320,10 +323,10 @@ def test_reminders_and_a_notice_for_the_same_recipient_go_as_two_messages_and_th
     with session_scope(engine) as session:
         [plan] = active_roadmaps(session)
         decide_reminders(session, roadmap=plan, today=day, calendar=CAL, now=now)
-    before = preview(dry_run_groups(engine, [], now=now), now, day)
+    before = preview(engine, dry_run_groups(engine, [], now=now), now, day)
     _report, notice = snapshot_with_notice(engine, "sechenovsky-2020", 2020, now=now)
     assert notice.queued == 2  # the operator «uo» through its contact, and the УО's head
-    after = preview(dry_run_groups(engine, [], now=now), now, day)
+    after = preview(engine, dry_run_groups(engine, [], now=now), now, day)
     uo = "sech-uo@example.org"
     notice_subject = ("Мониторинг реализации дорожной карты за 2020 год: Сеченовский муниципальный район — "
                       "выполнено 6 из 6 показателей")  # fmt: skip
@@ -417,7 +420,8 @@ def test_with_the_smtp_server_down_the_monitor_flow_completes_and_the_sweep_deli
     assert sorted(r.recipient for r in failed) == sorted([RCRO, ORSK, BUZULUK])
     assert all(r.kind == "monitoring" and r.attempts == 1 and r.next_attempt_at == NOW + timedelta(minutes=5)
                for r in failed)  # fmt: skip
-    assert len(events(engine, "monitoring.notice.failed")) == 3
+    [failed_event] = events(engine, "monitoring.notice.failed")
+    assert len(failed_event["messages"]) == 3
 
     # the next morning's sweep sends what is waiting, digests and notices alike
     with MailSink(port=port) as sink:

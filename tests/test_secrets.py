@@ -67,7 +67,7 @@ def test_audit_log_exports_mask_contacts_unless_the_operator_asks(swept, db_url)
     assert masked.exit_code == 0, masked.output
     events = json.loads(masked.stdout)
     sent = [e for e in events if e["action"] == "reminder.sent"]
-    assert sent and all(e["payload"]["recipient"].count("***") == 1 for e in sent)
+    assert sent and all(m["recipient"].count("***") == 1 for e in sent for m in e["payload"]["messages"])
     assert "sech-oo-02-head@example.org" not in masked.stdout and "s***@example.org" in masked.stdout
     for fmt in ("csv", "table"):
         assert "sech-oo-02-head@" not in runner.invoke(app, ["audit", "log", "--format", fmt, "--db", db_url]).stdout

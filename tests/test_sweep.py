@@ -16,7 +16,7 @@ from models.store import Milestone, OutboxMessage
 from notifications.dispatch import RecordingNotifier, RoutingNotifier
 from notifications.mailsink import MailSink, Received, free_port
 from notifications.smtp import SmtpNotifier
-from tasks.dispatch import dispatch
+from outbox.send import dispatch
 from tasks.registry import load_orgs, load_parties, parse_orgs_csv, parse_parties_csv
 from tasks.sweep import active_roadmaps, decide_reminders
 from tasks.sync import sync_plan

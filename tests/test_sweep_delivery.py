@@ -18,7 +18,7 @@ from models.db import session_scope
 from models.store import OutboxMessage
 from notifications.dispatch import RecordingNotifier
 from notifications.mailsink import MailSink
-from tasks.dispatch import dispatch
+from outbox.send import dispatch
 from tasks.status import local_dates
 from tasks.sweep import active_roadmaps, decide_reminders
 from tests.test_sweep import PLAN, at, load_registry, notifier_for, sweep, sync

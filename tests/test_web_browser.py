@@ -33,7 +33,7 @@ from notifications.mailsink import MailSink, free_port
 from notifications.smtp import SmtpNotifier
 from operations.context import Actor, Clock, Context
 from operations.users import add_user, issue_token
-from tasks.dispatch import dispatch
+from outbox.send import dispatch
 from tests.test_delivery_failures import decide
 from tests.test_sweep import PLAN, load_registry, sync
 from web.app import create_app
