@@ -56,8 +56,16 @@ class ProductionCalendar:
     def __init__(self, decrees: dict[int, Decree] | None = None) -> None:
         self._decrees = load_decrees() if decrees is None else decrees
         self._library = holidays.country_holidays("RU")
+        # a sweep asks about the same few hundred days tens of thousands of times (every milestone's end)
+        self._known: dict[date, bool] = {}
 
     def is_working_day(self, day: date) -> bool:
+        known = self._known.get(day)
+        if known is None:
+            known = self._known[day] = self._is_working_day(day)
+        return known
+
+    def _is_working_day(self, day: date) -> bool:
         decree = self._decrees.get(day.year)
         if decree is not None:
             if day in decree.working_days:

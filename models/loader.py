@@ -7,6 +7,9 @@ issues of a file; it never returns a half-valid plan.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -418,3 +421,46 @@ def find_plans(paths: Iterable[str | Path]) -> Iterator[Path]:
             yield from sorted(f for f in p.rglob("*") if f.suffix in PLAN_SUFFIXES and f.is_file())
         else:
             yield p
+
+
+def _code_stamp() -> str:
+    """What a cached parse depends on besides the text: the plan language's own code."""
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in ("plan.py", "deadline.py", "deadline.lark", "loader.py"):
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def parse_stored_plan(text: str, name: str, cache_dir: Path | None = None) -> Roadmap:
+    """A plan the store holds (validated when it was synced), parsed through a cache kept in `cache_dir`.
+
+    Parsing a region's plan takes ~0.1 s (YAML with line marks, the deadline grammar per item); a sweep
+    of a region reads twenty of them in every run, each run a new process. The cache is keyed by the text
+    and by the plan language's code, so a program that reads plans differently never uses an old entry;
+    an unreadable entry is parsed again.
+    """
+    if cache_dir is None:
+        return parse_plan(text, name)
+    key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    path = cache_dir / f"{key}-{_CODE_STAMP}.pickle"
+    try:
+        with path.open("rb") as f:
+            cached = pickle.load(f)
+        if isinstance(cached, Roadmap):
+            return cached
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+        pass
+    roadmap = parse_plan(text, name)
+    try:
+        cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.part")
+        with partial.open("wb") as f:
+            pickle.dump(roadmap, f, protocol=pickle.HIGHEST_PROTOCOL)
+        partial.replace(path)
+    except OSError:
+        pass  # a read-only data folder: parse every time
+    return roadmap
+
+
+_CODE_STAMP = _code_stamp()

@@ -100,6 +100,7 @@ class _Recipients:
     def __init__(self, session: Session, roadmap: Roadmap) -> None:
         self.session, self.roadmap = session, roadmap
         self.cache: dict[tuple[str, str], list[Address]] = {}
+        self.orgs: dict[str, Organisation] = {}  # organisations read ahead in bulk (contacts_for then reads none)
 
     def __call__(self, party: str, org: str) -> list[Address]:
         key = (party, org)
@@ -182,18 +183,15 @@ def decide_reminders(
         if not dry_run:
             reminders += _moved_notices(session, roadmap, zone, day, names, now)
 
-    org_ids = {p[1] for r in reminders for p in r.parties if p[1]}
-    org_names: dict[str, str] = (
-        dict(
-            session.execute(
-                select(col(Organisation.id), col(Organisation.name)).where(col(Organisation.id).in_(org_ids))
-            )
-            .tuples()
-            .all()
-        )
-        if org_ids
-        else {}
-    )
+    org_ids = sorted({p[1] for r in reminders for p in r.parties if p[1]})
+    # the organisations these reminders name, read in a few queries: their names for the messages, and
+    # their rows in the session, so resolving each (party, organisation) to its contacts reads no more
+    org_names: dict[str, str] = {}
+    for chunk in range(0, len(org_ids), 5000):
+        batch = org_ids[chunk : chunk + 5000]
+        for org in session.execute(select(Organisation).where(col(Organisation.id).in_(batch))).scalars():
+            org_names[org.id] = org.name
+            recipients.orgs[org.id] = org  # held here: the session's identity map keeps only weak references
     rows: list[dict[str, Any]] = []
     missing: set[str] = set()
     for reminder in reminders:
@@ -480,8 +478,10 @@ def active_roadmaps(session: Session, only: Iterable[str] | None = None) -> list
 
 @lru_cache(maxsize=64)
 def _stored_plan(text: str, roadmap_id: str) -> Roadmap:
-    """A stored version's plan, parsed once per process (a page or a sweep reads it often; parsing a
-    region's plan takes ~0.1 s); callers get a deep copy, so none can change another's."""
-    from models.loader import parse_plan
+    """A stored version's plan, parsed once per process and kept parsed in the data folder across processes
+    (a page or a sweep reads it often; parsing a region's plan takes ~0.1 s); callers get a deep copy, so
+    none can change another's."""
+    from models.loader import parse_stored_plan
+    from models.settings import get_settings
 
-    return parse_plan(text, f"{roadmap_id} (stored)")
+    return parse_stored_plan(text, f"{roadmap_id} (stored)", get_settings().data_dir / "cache" / "plans")
