@@ -21,6 +21,8 @@ def make_environment(*, empty_date: str = "—") -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # the templates ship with the package: no stat of every template file at every render
+        auto_reload=False,
     )
     env.filters["ru_date"] = lambda d: format_date(d) if d else empty_date
     env.filters["ru_occurrence"] = format_occurrence

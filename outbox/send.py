@@ -180,8 +180,10 @@ def _send_batch(
     on_sent: Callable[[str], None] | None,
 ) -> None:  # fmt: skip
     """Render one batch's messages, send them in parallel, then mark the sent and the failed in one go each."""
+    # the texts of the whole batch in two queries (not two per message)
     with session_scope(engine, readonly=True) as session:
-        payloads = {g: with_texts(session, [row.payload for row in rows]) for g, rows in groups.items()}
+        filled = iter(with_texts(session, [row.payload for rows in groups.values() for row in rows]))
+    payloads = {g: [next(filled) for _row in rows] for g, rows in groups.items()}
     futures = {}
     for group in groups:
         recipient, kind_family = group
