@@ -122,6 +122,8 @@ class Milestone(SQLModel, table=True):
         Index("ix_milestone_status_end", "status", "window_end"),
         Index("ix_milestone_roadmap_org", "roadmap_id", "org_id"),
         Index("ix_milestone_org", "org_id"),
+        # the sweep's pass over one roadmap's milestones in one zone, by status and end (tasks/sweep.py)
+        Index("ix_milestone_sweep", "roadmap_id", "timezone", "status", "window_end"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -243,6 +245,8 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("key", "recipient", name="uq_outbox_key_recipient"),
         Index("ix_outbox_state_next", "state", "next_attempt_at"),
+        # a sender's batch: the rows it claimed (outbox/claims.py)
+        Index("ix_outbox_claim", "claim"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -24,7 +24,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlmodel import Session, col
 
 from audit.chain import ActorLike, as_utc, record_event
@@ -280,6 +280,22 @@ def _entry(roadmap: Roadmap, row: Any, kind: str, names: dict[str, str]) -> dict
     }  # fmt: skip
 
 
+def candidates(roadmap_id: str, zone: str, horizon: date) -> Select[Any]:
+    """The milestones of a roadmap in a zone that may need a reminder: open ones ending by `horizon`, and those
+    waiting for a date (one pass; ix_milestone_sweep serves it)."""
+    return select(
+        col(Milestone.id), col(Milestone.item_number), col(Milestone.org_id), col(Milestone.occurrence),
+        col(Milestone.kind), col(Milestone.window_start), col(Milestone.window_end), col(Milestone.status),
+        col(Milestone.responsible),
+    ).where(
+        col(Milestone.roadmap_id) == roadmap_id, col(Milestone.timezone) == zone,
+        or_(
+            and_(col(Milestone.status).in_(OPEN), col(Milestone.window_end) <= horizon),
+            col(Milestone.status) == "waiting-for-date",
+        ),
+    )  # fmt: skip
+
+
 def _decide_zone(
     session: Session,
     roadmap: Roadmap,
@@ -293,17 +309,7 @@ def _decide_zone(
     widest = max([*policy.before_days, *policy.check_in_before_days,
                   *(d for i in items.values() if i.reminders for d in i.reminders.before_days)])  # fmt: skip
     horizon = day + timedelta(days=widest + 10)  # + room for a threshold moved back over a long holiday
-    query = select(
-        col(Milestone.id), col(Milestone.item_number), col(Milestone.org_id), col(Milestone.occurrence),
-        col(Milestone.kind), col(Milestone.window_start), col(Milestone.window_end), col(Milestone.status),
-        col(Milestone.responsible),
-    ).where(
-        col(Milestone.roadmap_id) == roadmap.id, col(Milestone.timezone) == zone,
-        or_(
-            and_(col(Milestone.status).in_(OPEN), col(Milestone.window_end) <= horizon),
-            col(Milestone.status) == "waiting-for-date",
-        ),
-    )  # fmt: skip
+    query = candidates(roadmap.id, zone, horizon)
     out: list[Reminder] = []
     operator = [policy.operator] if policy.operator else []
     parties_by_id = _parties_of(roadmap)
