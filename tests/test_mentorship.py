@@ -406,3 +406,42 @@ def test_the_commands_refuse_a_bad_file_naming_file_and_line_without_a_traceback
                                       "--org sech-oo-01 --year 2020")  # fmt: skip
     listed = runner.invoke(app, ["participants", "list", "--org", ORG, "--format", "csv", "--db", db_url])
     assert listed.stdout.splitlines()[0] == "id,org,year,role,category,age_band,tags,forms,max_mentees,employer,active"
+
+
+def test_the_curator_records_feedback_and_meetings_on_the_web_page_with_the_same_checks(store, db_url):
+    from fastapi.testclient import TestClient
+
+    from notifications.dispatch import RecordingNotifier
+    from operations.users import add_user
+    from tasks.accounts import open_session
+    from web.app import COOKIE, create_app
+
+    _accepted(store)
+    later = datetime(2020, 11, 3, 9, tzinfo=UTC)
+    add_user(ctx_at(store, later), email="curator@example.org", role="curator", org_id=ORG)
+    with session_scope(store) as session:
+        from tasks.accounts import find_user
+
+        user = find_user(session, "curator@example.org")
+        assert user is not None
+        signed = open_session(session, user=user, how="link", now=later)
+    app = create_app(db_url=db_url, clock=lambda: Clock.at(later), mailer=RecordingNotifier())
+    with TestClient(app, follow_redirects=False) as client:
+        client.cookies.set(COOKIE, signed.token)
+        page = client.get("/mentorship")
+        assert page.status_code == 200 and "Наставнические пары 2020/2021 учебного года" in page.text
+        assert "S-001" in page.text and "Иван" not in page.text  # pseudonymous ids only
+        form = {"csrf": signed.csrf, "year": "2020", "pair": "1", "meeting": "1", "participant": "S-001",
+                "satisfied": "да", "score": "5", "comment": "понравилось"}  # fmt: skip
+        done = client.post("/mentorship/feedback", data=form)
+        assert done.status_code == 200 and "форма: 1 feedback" in done.text, done.text
+        # the same line-by-line checks as `roadmap feedback load`: a score out of range names the line
+        bad = client.post("/mentorship/feedback", data=form | {"score": "9"})
+        assert bad.status_code == 400 and "форма:2: score:" in bad.text
+        # another organisation's rows are refused before anything is read
+        other = "org,pair,meeting,participant,satisfied,score\nsech-oo-02,1,1,S-001,да,5\n"
+        refused = client.post("/mentorship/feedback", data={"csrf": signed.csrf, "year": "2020"},
+                              files={"file": ("fb.csv", other.encode(), "text/csv")})  # fmt: skip
+        assert refused.status_code == 403 and "строки другой организации" in refused.text
+        forged = client.post("/mentorship/feedback", data=form | {"csrf": "forged"})
+        assert forged.status_code == 403
