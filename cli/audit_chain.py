@@ -41,8 +41,9 @@ CheckpointOption = Annotated[
 ]
 
 
-def _context(db: str | None) -> Context:
-    return Context(engine=_engine(db), actor=actor(None), clock=Clock(), settings=get_settings())
+def _context(db: str | None, *, readonly: bool = False) -> Context:
+    """The command's context; `readonly` for the commands that only read (they work on a read-only store)."""
+    return Context(engine=_engine(db, readonly=readonly), actor=actor(None), clock=Clock(), settings=get_settings())
 
 
 @audit_app.command("keygen")
@@ -137,7 +138,7 @@ def verify(checkpoint: CheckpointOption = None, db: DbOption = None) -> None:
 
     Example: roadmap audit verify --checkpoint checkpoint-2021-10-12.json
     """
-    ctx = _context(db)
+    ctx = _context(db, readonly=True)
     try:
         report = audit_ops.verify(ctx, held=checkpoint)
     except (AuditKeyError, CheckpointError) as exc:
@@ -169,7 +170,7 @@ def prove(
 
     Example: roadmap audit prove 1234:9f2c0e…
     """
-    ctx = _context(db)
+    ctx = _context(db, readonly=True)
     try:
         proved = audit_ops.prove_receipt(ctx, receipt, held=checkpoint)
         if output is not None:

@@ -228,8 +228,10 @@ def test_orgs_load_after_a_sync_fans_the_new_organisations_out_in_the_same_trans
     assert "  far-oo-01: in «Другой район, Другая область», which no roadmap of the store covers" in lines
     assert count(engine, Milestone.org_id == "sech-oo-10") == 45 and count(engine) == before + 45
     with session_scope(engine, readonly=True) as session:
-        actions = [e.action for e in session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars()][-2:]
-    assert actions == ["registry.orgs.loaded", "roadmap.synced"]
+        actions = [e.action for e in session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars()
+                   if not e.action.startswith("milestone.")]  # fmt: skip
+    # the load, then the re-sync it caused (each new milestone's creation is an event of its own)
+    assert actions[-2:] == ["registry.orgs.loaded", "roadmap.synced"]
     status = json.loads(runner.invoke(app, ["status", "--org", "sech-oo-10", "--format", "json", "--as-of",
                                             "2020-05-25", "--db", db_url]).stdout)  # fmt: skip
     assert status["milestones"] and {m["org"] for m in status["milestones"]} == {"sech-oo-10"}
