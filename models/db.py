@@ -53,7 +53,9 @@ def make_engine(url: str, *, readonly: bool = False) -> Engine:
     """
     path = sqlite_path(url)
     if path is not None and readonly:
-        engine = create_engine("sqlite://", creator=_read_only_connector(path), poolclass=NullPool)
+        # the URL is the store's own (so the engine names the same store as a writing one: the record beside
+        # the audit key and the plan cache go by it); the creator opens the file read-only
+        engine = create_engine(url, creator=_read_only_connector(path), poolclass=NullPool)
         _sqlite_setup(engine, readonly=True)
         return engine
     if path is not None:
