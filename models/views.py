@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Literal
+from typing import Literal, Protocol
 
 from models.ru import format_date, format_window, plural
 
@@ -76,6 +76,11 @@ class AuditRow:
     plan_version: int | None
     outcome: Outcome
     note: str
+
+    @property
+    def count(self) -> int:
+        """How many milestones the row stands for (the timeline also takes grouped spans)."""
+        return 1
 
     def values(self) -> tuple[Cell, ...]:
         """The row's cells, typed (dates as dates, numbers as numbers, None when empty), in COLUMNS order."""
@@ -291,8 +296,37 @@ def _next_month(d: date) -> date:
     return date(d.year + d.month // 12, d.month % 12 + 1, 1)
 
 
+class Timed(Protocol):
+    """What the timeline reads of a milestone (an AuditRow) or of a group of alike ones (a Span)."""
+
+    @property
+    def item(self) -> str: ...
+    @property
+    def start(self) -> date | None: ...
+    @property
+    def end(self) -> date | None: ...
+    @property
+    def done_on(self) -> date | None: ...
+    @property
+    def outcome(self) -> Outcome: ...
+    @property
+    def count(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """`count` milestones of one item alike for the timeline: one window, one outcome, one completion date."""
+
+    item: str
+    start: date | None
+    end: date | None
+    done_on: date | None
+    outcome: Outcome
+    count: int
+
+
 def build_timeline(
-    rows: Sequence[AuditRow], *, items: Sequence[tuple[str, str]], as_of: date, width: int = 1320, left: int = 330
+    rows: Sequence[Timed], *, items: Sequence[tuple[str, str]], as_of: date, width: int = 1320, left: int = 330
 ) -> Timeline:
     """One row per item (in plan order), aggregated over its organisations and occurrences.
 
@@ -301,7 +335,7 @@ def build_timeline(
     completion date; an overdue window gets a dark tail up to the report's date.
     """
     row_h, top, chart = 22, 40, width - left - 10
-    by_item: dict[str, list[AuditRow]] = {}
+    by_item: dict[str, list[Timed]] = {}
     for row in rows:
         by_item.setdefault(row.item, []).append(row)
     dated = [d for r in rows for d in (r.start, r.end, r.done_on) if d is not None]
@@ -329,10 +363,10 @@ def build_timeline(
         plan: list[Bar] = []
         actual: list[Bar] = []
         marks: list[Bar] = []
-        windows: dict[tuple[date | None, date | None], list[AuditRow]] = {}
+        windows: dict[tuple[date | None, date | None], list[Timed]] = {}
         for r in group:
             windows.setdefault((r.start, r.end), []).append(r)
-        waiting = len(windows.pop((None, None), []))
+        waiting = sum(r.count for r in windows.pop((None, None), []))
         y = top + len(out) * row_h
         for (start, stop), ms in sorted(windows.items(), key=lambda kv: (kv[0][0] or kv[0][1], kv[0][1] or date.max)):
             a = start or stop
@@ -341,10 +375,11 @@ def build_timeline(
             worst = min((r.outcome for r in ms if r.outcome != "waiting"), key=_RANK.__getitem__, default="open")
             light, dark = COLOURS[worst]
             done = sorted({r.done_on for r in ms if r.done_on is not None})
-            late = sum(r.outcome == "late" for r in ms)
-            overdue = sum(r.outcome == "overdue" for r in ms)
-            finished = sum(r.done_on is not None for r in ms)
-            tip = f"{number} {title}: {format_window(start, stop)}; выполнено {finished} из {len(ms)}"
+            late = sum(r.count for r in ms if r.outcome == "late")
+            overdue = sum(r.count for r in ms if r.outcome == "overdue")
+            finished = sum(r.count for r in ms if r.done_on is not None)
+            total = sum(r.count for r in ms)
+            tip = f"{number} {title}: {format_window(start, stop)}; выполнено {finished} из {total}"
             tip += (f", с опозданием {late}" if late else "") + (f", просрочено {overdue}" if overdue else "")
             plan.append(bar(a, b, light, tip))
             if done:

@@ -45,6 +45,12 @@ def render_html(report: MonitoringReport) -> str:
     return _env().get_template("report_monitoring.html.j2").render(r=report, charts=charts, limit=BEHIND_LIMIT)
 
 
+def trend_svgs(report: MonitoringReport) -> list[str]:
+    """The report's trend charts alone, as inline SVG (the operator's board shows them)."""
+    macro = _env().get_template("charts.svg.j2").module.trend  # type: ignore[attr-defined]
+    return [str(macro(t.chart(), CHART_COLOURS)) for t in report.trends]
+
+
 def render_markdown(report: MonitoringReport, *, limit: int | None = None, full_report: str | None = None) -> str:
     """The report in Markdown; `limit` keeps the first rows of the long tables (the Prefect artifact)."""
     rows = report.below if limit is None else report.below[:limit]

@@ -31,6 +31,7 @@ from models.views import (
     WHOLE_ROADMAP,
     AuditReport,
     AuditRow,
+    Timeline,
     VersionLine,
     build_timeline,
     count_rows,
@@ -200,6 +201,11 @@ def _md_cell(text: object) -> str:
 def render_html(report: AuditReport) -> str:
     """The report as one self-contained HTML page (inline CSS and SVG; no scripts, nothing fetched)."""
     return _env().get_template("report_audit.html.j2").render(r=report, t=report.timeline)
+
+
+def timeline_svg(timeline: Timeline) -> str:
+    """The plan-against-actual picture alone, as inline SVG (the operator's board shows it)."""
+    return str(_env().get_template("charts.svg.j2").module.timeline(timeline))  # type: ignore[attr-defined]
 
 
 def render_markdown(report: AuditReport, *, limit: int | None = None, full_report: str | None = None) -> str:

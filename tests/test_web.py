@@ -6,14 +6,16 @@ drive the same pages in a real headless Chromium.
 
 from __future__ import annotations
 
+import io
 import re
 import time
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from icalendar import Calendar
-from sqlalchemy import select
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from cli.main import app as cli_app
@@ -24,6 +26,7 @@ from operations.users import add_user, issue_token
 from tests.test_sweep import PLAN, load_registry, sync
 from web.app import COOKIE, create_app
 
+ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2020, 5, 25, 7, 0, tzinfo=UTC)
 CURATOR = "curator1@example.org"
 OTHER = "curator2@example.org"
@@ -355,3 +358,128 @@ def test_with_a_signing_key_the_receipt_names_its_checkpoint_and_the_auditor_see
     sign_in(client, mailer, AUDITOR)
     audit = client.get("/audit?again=1")
     assert "Последняя подписанная контрольная точка" in audit.text and "подпись от" in audit.text
+
+
+# -- reports: downloads, the board's timeline and charts -------------------------------------------------
+
+ROADMAP = "sechenovsky-2020"
+
+
+def complete_on_page(client: TestClient, engine, org: str, item: str = "1.2") -> int:
+    mine = milestone_of(engine, org, item)
+    page = client.get(f"/milestones/{mine}")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert csrf, page.text
+    done = client.post(f"/milestones/{mine}/complete",
+                       data={"csrf": csrf.group(1), "evidence": "приказ № 5", "doc_number": "5",
+                             "doc_date": "2020-05-20"})  # fmt: skip
+    assert done.status_code == 200 and "Выполнено" in done.text, done.text[-2000:]
+    return mine
+
+
+def test_the_board_draws_the_same_plan_against_actual_timeline_as_the_execution_report(web, engine):
+    from models.db import session_scope
+    from tasks.report_audit import build_audit_report, timeline_svg
+
+    client, mailer, _clock = web
+    sign_in(client, mailer, CURATOR)
+    complete_on_page(client, engine, "sech-oo-01")
+    client.cookies.clear()
+    sign_in(client, mailer, OPERATOR)
+    board = client.get("/board", params={"roadmap": ROADMAP})
+    assert board.status_code == 200 and "План и факт" in board.text, board.text[-3000:]
+    shown = re.search(r'<svg id="timeline".*?</svg>', board.text, re.S)
+    assert shown, "the board has no timeline"
+    with session_scope(engine, readonly=True) as session:
+        report = build_audit_report(session, roadmap_id=ROADMAP, as_of=date(2020, 5, 25))
+    assert shown.group(0) == timeline_svg(report.timeline)  # grouped for the board, one row each for the report
+    assert "выполнено 1 из" in shown.group(0)  # the curator's completion is on it
+    for fmt in ("html", "xlsx", "md"):
+        assert f'href="/reports/execution.{fmt}?roadmap={ROADMAP}"' in board.text
+
+
+def test_reports_download_in_each_format_to_whom_they_belong(web, engine):
+    from openpyxl import load_workbook
+
+    from models.db import session_scope
+
+    client, mailer, _clock = web
+    assert client.get(f"/reports/execution.html?roadmap={ROADMAP}").status_code == 303  # anonymous: sign in
+    sign_in(client, mailer, AUDITOR)
+    html = client.get("/reports/execution.html", params={"roadmap": ROADMAP})
+    assert html.status_code == 200 and html.headers["content-type"] == "text/html; charset=utf-8"
+    assert html.headers["content-disposition"].startswith('attachment; filename="execution-sechenovsky-2020-2020-05-25')
+    assert "Отчёт об исполнении дорожной карты sechenovsky-2020" in html.text
+    assert "история проверена до события" in html.text  # stamped with the verified history
+    xlsx = client.get("/reports/execution.xlsx", params={"roadmap": ROADMAP})
+    assert xlsx.status_code == 200
+    sheet = load_workbook(io.BytesIO(xlsx.content)).worksheets[0]
+    with_ids = [row for row in sheet.iter_rows(min_row=2, values_only=True) if isinstance(row[0], int)]
+    with session_scope(engine, readonly=True) as session:
+        assert (
+            len(with_ids)
+            == session.execute(
+                select(func.count()).select_from(Milestone).where(Milestone.roadmap_id == ROADMAP)
+            ).scalar_one()
+        )
+    markdown = client.get("/reports/execution.md", params={"roadmap": ROADMAP})
+    assert markdown.status_code == 200 and markdown.headers["content-type"] == "text/markdown; charset=utf-8"
+    unknown = client.get("/reports/execution.html", params={"roadmap": "nowhere"})
+    assert unknown.status_code == 404 and "Дорожная карта «nowhere» не найдена." in unknown.text
+    assert client.get("/reports/execution.pdf", params={"roadmap": ROADMAP}).status_code == 404
+    none_yet = client.get("/reports/monitoring.html", params={"roadmap": ROADMAP, "year": 2020})
+    assert (
+        none_yet.status_code == 404
+        and "Мониторинг дорожной карты sechenovsky-2020 за 2020 год ещё не проводился" in none_yet.text
+    )
+    audit = client.get("/audit")
+    assert (
+        f'href="/reports/execution.xlsx?roadmap={ROADMAP}"' in audit.text and "мониторинг не проводился" in audit.text
+    )
+
+    # a curator: their own organisation's execution report, nothing else
+    client.cookies.clear()
+    sign_in(client, mailer, CURATOR)
+    own = client.get("/reports/execution.html", params={"roadmap": ROADMAP})
+    assert own.status_code == 200 and "Сеченовская СШ № 1" in own.text and "Сеченовская СШ № 2" not in own.text
+    assert 'filename="execution-sechenovsky-2020-sech-oo-01-' in own.headers["content-disposition"]
+    other = client.get("/reports/execution.html", params={"roadmap": ROADMAP, "org": "sech-oo-02"})
+    assert other.status_code == 403 and "Отчёт другой организации недоступен." in other.text
+    assert client.get("/reports/monitoring.html", params={"roadmap": ROADMAP, "year": 2020}).status_code == 403
+    listing = client.get("/milestones")
+    assert f'href="/reports/execution.xlsx?roadmap={ROADMAP}&amp;org=sech-oo-01"' in listing.text
+
+    # a coordinator: an organisation of their municipality
+    client.cookies.clear()
+    sign_in(client, mailer, COORDINATOR)
+    assert client.get("/reports/execution.html", params={"roadmap": ROADMAP}).status_code == 403
+    school = client.get("/reports/execution.xlsx", params={"roadmap": ROADMAP, "org": "sech-oo-02"})
+    assert school.status_code == 200
+
+
+def test_the_board_shows_the_latest_snapshots_charts_and_its_report(web, engine, store, tmp_path):
+    from models.db import session_scope
+    from tasks.snapshots import take_snapshot
+
+    runner = CliRunner()
+    figures = ROOT / "roadmaps" / "registry" / "sechenovsky-indicators.csv"
+    loaded = runner.invoke(cli_app, ["indicators", "load", str(figures), "--db", store])
+    assert loaded.exit_code == 0, loaded.output
+    with session_scope(engine) as session:
+        snap = take_snapshot(session, roadmap_id=ROADMAP, year=2020, now=NOW, actor="operator")
+    client, mailer, _clock = web
+    sign_in(client, mailer, COORDINATOR)
+    board = client.get("/board")
+    assert board.status_code == 200
+    assert f"Последний снимок: № {snap.snapshot_id} за 2020 год" in board.text
+    charts = re.findall(r'<svg class="trend".*?</svg>', board.text, re.S)
+    assert charts and all("цель и факт по годам" in c for c in charts)
+    report = client.get("/reports/monitoring.xlsx", params={"roadmap": ROADMAP, "year": 2020})
+    assert report.status_code == 200
+    assert (
+        f'filename="monitoring-sechenovsky-2020-2020-snapshot-{snap.snapshot_id}.xlsx"'
+        in report.headers["content-disposition"]
+    )
+    client.cookies.clear()
+    sign_in(client, mailer, AUDITOR)
+    assert f'href="/reports/monitoring.html?roadmap={ROADMAP}&amp;year=2020"' in client.get("/audit").text

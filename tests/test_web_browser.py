@@ -10,6 +10,7 @@ request goes to the sign-in page. Screenshots of the three pages are written to 
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -22,6 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from models.db import session_scope
@@ -180,6 +182,9 @@ def test_a_curator_answers_a_digest_in_the_browser_and_everyone_sees_it(site, en
             operator.wait_for_selector("#grid")
             assert "выполнено: 1" in operator.inner_text("#counts")
             operator.screenshot(path=str(shots / "operator-board.png"), full_page=False)
+            box = operator.locator("#timeline").bounding_box()  # the plan-against-actual picture is drawn
+            assert box is not None and box["width"] > 1000 and box["height"] > 100, box
+            operator.locator("#plan-vs-actual").screenshot(path=str(shots / "operator-timeline.png"))
 
             auditor = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
             auditor.goto(f"{server.url}/audit")
@@ -188,6 +193,12 @@ def test_a_curator_answers_a_digest_in_the_browser_and_everyone_sees_it(site, en
             assert "Цепочка хешей цела" in auditor.inner_text("#verification")
             assert f"milestone/{milestone_id}" in auditor.inner_text("#events")
             auditor.screenshot(path=str(shots / "auditor.png"), full_page=False)
+            with auditor.expect_download() as started:  # the report downloads as the browser saves it
+                auditor.click('#reports a[href^="/reports/execution.xlsx"]')
+            saved = started.value
+            assert saved.suggested_filename.startswith("execution-sechenovsky-2020-")
+            sheet = load_workbook(io.BytesIO(Path(saved.path()).read_bytes())).worksheets[0]
+            assert any(row[0] == milestone_id for row in sheet.iter_rows(min_row=2, values_only=True))
 
             other = browser.new_context().new_page()
             other.goto(f"{server.url}/milestones/{milestone_id}")

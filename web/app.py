@@ -211,7 +211,7 @@ def create_app(
     mailer: Notifier | None = None,
 ) -> FastAPI:
     """The application over the store at `db_url` (default the settings' store)."""
-    from web import api, feeds, mentorship, pages
+    from web import api, feeds, mentorship, pages, reports
 
     settings = settings or get_settings()
     engine = open_store(db_url or settings.db_url)
@@ -249,6 +249,7 @@ def create_app(
     app.include_router(api.router)
     app.include_router(feeds.router)
     app.include_router(mentorship.router)
+    app.include_router(reports.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @app.middleware("http")

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 
 from models.db import session_scope
 from models.ru import format_date
@@ -24,6 +25,7 @@ from operations.milestones import (
     milestone_view,
     schedule_milestone,
 )
+from operations.reports import board_timeline, report_links, snapshot_charts
 from tasks.accounts import (
     AccountError,
     check_password,
@@ -306,10 +308,14 @@ def board_page(
     if found.user.role == "coordinator":
         municipality = found.user.municipality or ""
     data = board(found.ctx, f=f, municipality=municipality or None, page=max(page, 0))
+    timeline = board_timeline(found.ctx, roadmap_id=data.roadmap_id, municipality=municipality or None
+                              ) if data.roadmap_id else ""  # fmt: skip
+    charts = snapshot_charts(found.ctx, roadmap_id=data.roadmap_id) if data.roadmap_id else None
     query = {"roadmap": data.roadmap_id or "", "municipality": municipality, "org": org, "party": party,
              "status": status}  # fmt: skip
     return render(request, "board.html.j2", viewer=found, board=data, query=query, page_no=max(page, 0),
-                  STATUS_RU=STATUS_RU, qs=lambda **kw: urlencode({**query, **kw}),
+                  STATUS_RU=STATUS_RU, timeline=Markup(timeline), charts=charts,
+                  Markup=Markup, qs=lambda **kw: urlencode({**query, **kw}),
                   outbox=outbox_rows(found.ctx, state="failed", roadmap_id=data.roadmap_id, limit=20)
                   if found.user.role == "operator" else [])  # fmt: skip
 
@@ -340,7 +346,7 @@ def audit_page(
     from operations.audit_view import audit_overview
 
     overview = audit_overview(found.ctx, milestone_id=milestone or None, again=bool(again))
-    return render(request, "audit.html.j2", viewer=found, overview=overview)
+    return render(request, "audit.html.j2", viewer=found, overview=overview, reports=report_links(found.ctx))
 
 
 @router.get("/calendar", response_class=HTMLResponse)
