@@ -81,12 +81,12 @@ def api_call(method: str, url: str, **kwargs) -> httpx.Response:
 class Serve:
     """`roadmap serve` as a subprocess, its output read line by line on a thread."""
 
-    def __init__(self, env: dict[str, str], port: int, prefect_home: Path) -> None:
+    def __init__(self, env: dict[str, str], port: int, prefect_home: Path, extra: list[str] | None = None) -> None:
         self.port = port
         self.api = f"http://127.0.0.1:{port}/api"
         self.web_port = free_port()
         args = [str(ROADMAP), "serve", "--port", str(port), "--prefect-home", str(prefect_home), "--web-port",
-                str(self.web_port)]  # fmt: skip
+                str(self.web_port), *(extra or [])]  # fmt: skip
         self.process = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                         text=True, start_new_session=True)  # fmt: skip
         self.lines: list[str] = []
@@ -141,10 +141,17 @@ class Serve:
 
     def run(self, name: str, parameters: dict) -> dict:
         """Start a run of the deployment now and wait (polling) for its final state; the flow run as JSON."""
+        return self.wait(self.start(name, parameters), name)
+
+    def start(self, name: str, parameters: dict) -> str:
+        """Start a run of the deployment now (a worker takes it); its id."""
         made = api_call("POST", f"{self.api}/deployments/{self.deployment(name)['id']}/create_flow_run",
                         json={"parameters": parameters})  # fmt: skip
         assert made.status_code in (200, 201), made.text
-        run_id = made.json()["id"]
+        return str(made.json()["id"])
+
+    def wait(self, run_id: str, name: str) -> dict:
+        """Poll the flow run until it reaches a final state; the flow run as JSON."""
         deadline = time.monotonic() + RUN_TIMEOUT
         while time.monotonic() < deadline:
             run = api_call("GET", f"{self.api}/flow_runs/{run_id}").json()
@@ -244,6 +251,48 @@ def test_serve_schedules_every_deployment_in_its_zone_and_its_runs_deliver_and_r
     assert code == 0, "\n".join(service.lines)
     assert service.lines[-1] == "stopping the workers, the pages and the server"
     print(f"roadmap serve was ready after {ready_after:.1f} s")
+
+
+def test_two_workers_take_the_zone_sweeps_side_by_side_and_leave_the_outbox_one_process_would(
+    serve_env, db_url, tmp_path
+):
+    """The scale-out layout: the per-zone sweep deployments run at once on a pool with two workers; the outbox
+    is exactly what one process sweeping everything decides, and every digest arrives once."""
+    from models.calendar import default_calendar
+    from tasks.sweep import active_roadmaps, decide_reminders
+    from tests.test_scale_out import DAY, NOW, outbox_pairs, tomsk_registry
+
+    engine = open_store(db_url)
+    load_registry(engine)  # Sechenovsky: Europe/Moscow
+    sync(engine, PLAN.read_text(encoding="utf-8"))
+    tomsk_registry(engine, schools=40)  # Asia/Tomsk
+    expected: set[tuple[str, str]] = set()
+    with session_scope(engine, readonly=True) as session:
+        plans = active_roadmaps(session)
+    for plan in plans:  # one process deciding everything, as a dry run: nothing written
+        with session_scope(engine) as session:
+            report = decide_reminders(session, roadmap=plan, today=DAY, calendar=default_calendar(), now=NOW,
+                                      dry_run=True)  # fmt: skip
+        expected |= {(r["key"], r["recipient"]) for r in report.rows}
+    assert len(expected) > 100
+    with MailSink() as sink:
+        serve_env["ROADMAP_SMTP_URL"] = sink.url()
+        service = Serve(serve_env, free_port(), tmp_path / "prefect", extra=["--workers", "2", "--no-web"])
+        try:
+            service.wait_for("ready:", READY_TIMEOUT)
+            parameters = {"as_of": DAY.isoformat(), "now": NOW.isoformat(), "external": "record"}
+            started = {name: service.start(name, parameters) for name in SWEEPS}
+            runs = {name: service.wait(run_id, name) for name, run_id in started.items()}
+        finally:
+            code = service.stop()
+        assert code == 0, "\n".join(service.lines)
+        assert {name: run["state"]["type"] for name, run in runs.items()} == dict.fromkeys(SWEEPS, "COMPLETED")
+        assert outbox_pairs(engine) == expected
+        states = outbox_states(db_url)
+        assert set(states) <= {"sent", "no-contact"}, states
+        recipients = [r for m in sink.received for r in m.recipients]
+        assert len(recipients) == len(set(recipients)) > 0  # every digest once
+    engine.dispose()
 
 
 def test_a_cli_flow_run_stops_its_temporary_prefect_server_when_its_output_closes_or_it_is_terminated(
