@@ -15,9 +15,9 @@ from audit.keys import AuditKeyError
 from cli.runner import actor
 from cli.store import DbOption, _engine, _fail, _parse_date
 from models.db import session_scope
-from models.monitoring_view import MonitoringReport
 from models.settings import get_settings
 from models.views import AuditReport
+from monitoring.view import MonitoringReport
 from operations import audit as audit_ops
 from operations.context import Clock, Context
 from tasks import render_monitoring, report_monitoring

@@ -19,9 +19,9 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy.engine import Engine
 
 from audit.checkpoints import CheckpointError, Signed
-from models.monitoring_view import MonitoringReport
 from models.settings import get_settings
 from models.views import AuditReport
+from monitoring.view import MonitoringReport
 from operations.audit import chain_length, checkpoint_after_run, signing_key, stamp
 from operations.context import Actor, Clock, Context
 

@@ -2,7 +2,7 @@
 
 One coarse task per roadmap-year evaluates every indicator, item target and criterion at every level
 in a few set-based queries and records a snapshot; in the same transaction a second queues the notice
-with the headline for the operator and the municipal coordinators (tasks/notices.py). Then the
+with the headline for the operator and the municipal coordinators (monitoring/notices.py). Then the
 snapshot's report is written (HTML and XLSX, one pair of files per snapshot in `report_dir`, default
 ROADMAP_DATA_DIR/reports) and published as a markdown artifact, and the notices are sent, the HTML
 report attached to each e-mail. A failed send does not fail the run: the rows stay `failed` in the

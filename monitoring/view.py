@@ -49,10 +49,11 @@ def deviation_text(value: float | None, unit: str) -> str:
 
 @dataclass(frozen=True)
 class ResultLine:
-    """One measure at one level and scope, as a report row."""
+    """One measure at one level and scope: the one result row type, read from a snapshot and shown in reports."""
 
     address: str  # how the CSV names the measure: mentees_10_19, item:1.3, criterion:young_teacher_retention
     kind: str
+    key: str  # the measure's key within its kind: mentees_10_19, 1.3, young_teacher_retention
     name: str
     unit: str
     level: str
@@ -73,6 +74,7 @@ class ResultLine:
     differs: bool
     done: int | None = None  # items: organisations (or the roadmap) done, of `of` in scope
     of: int | None = None
+    detail: dict[str, Any] = field(default_factory=dict, compare=False)  # the stored row's detail, as recorded
 
     @property
     def css(self) -> str:

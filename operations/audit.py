@@ -22,10 +22,10 @@ from audit.proofs import Proof, ProofError, Receipt, appended_since, prove, read
 from audit.replay import baseline_events
 from audit.verify import Provenance, VerifyReport, verify_store
 from models.addresses import is_email, mask_url
-from models.monitoring_view import MonitoringReport
 from models.settings import Settings
 from models.store import AuditCheckpoint
 from models.views import AuditReport
+from monitoring.view import MonitoringReport
 from notifications.auditor import AuditorMessage
 from operations.context import Context
 

@@ -20,10 +20,12 @@ from audit.chain import ActorLike
 from models.db import session_scope
 from models.loader import load_plan
 from models.plan import Roadmap
+from monitoring.evaluate import stored_plan
+from monitoring.notices import NoticeReport, queue_monitoring_notice
+from monitoring.snapshots import SnapshotReport, take_snapshot
+from monitoring.snapshots import summary_markdown as monitoring_markdown
 from outbox.send import check_can_send, dispatch
 from tasks import render_monitoring, report_monitoring
-from tasks.monitoring import stored_plan
-from tasks.notices import NoticeReport, queue_monitoring_notice
 from tasks.report_audit import (
     AuditReport,
     artifact_key,
@@ -32,8 +34,6 @@ from tasks.report_audit import (
     roadmap_today,
     write_report,
 )
-from tasks.snapshots import SnapshotReport, take_snapshot
-from tasks.snapshots import summary_markdown as monitoring_markdown
 from tasks.status import local_dates
 from tasks.sweep import active_roadmaps
 from tasks.sync import SyncReport, summary_markdown, sync_plan

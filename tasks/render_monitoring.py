@@ -14,9 +14,9 @@ from typing import Any
 
 from jinja2 import Environment
 
-from models.monitoring_view import CHART_COLOURS, EMPTY, LEVEL_COLUMNS, MonitoringReport
 from models.ru import plural, ru_number
 from models.settings import private_folder
+from monitoring.view import CHART_COLOURS, EMPTY, LEVEL_COLUMNS, MonitoringReport
 from notifications.templating import make_environment
 from tasks.report_audit import Format, ReportError, write_file
 

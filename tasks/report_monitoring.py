@@ -2,7 +2,7 @@
 who has not submitted, and the criteria on their scales.
 
 `build_monitoring_report` reads one snapshot (the latest of a roadmap and year, or one by id) and what
-the report needs around it, and returns the view (`models.monitoring_view.MonitoringReport`), which
+the report needs around it, and returns the view (`monitoring.view.MonitoringReport`), which
 tasks/render_monitoring.py renders as HTML, XLSX or Markdown. Nothing here reads the clock.
 
 - **Trend.** For every measure with targets, each year of the plan: the target of the snapshot's plan
@@ -23,23 +23,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from sqlalchemy import and_, func, select
 from sqlmodel import Session, col
 
 from models.loader import parse_plan
-from models.monitoring_view import (
-    Laggard,
-    Measured,
-    MissingSubmission,
-    MonitoringReport,
-    ResultLine,
-    Trend,
-    TrendPoint,
-    deviation_text,
-    figure,
-)
 from models.plan import Roadmap
 from models.store import (
     IndicatorLoad,
@@ -51,10 +41,21 @@ from models.store import (
     RoadmapRecord,
     RoadmapVersion,
 )
-from tasks.measures import Measure, measures, valid_years
-from tasks.monitoring import evaluate
+from monitoring.evaluate import evaluate
+from monitoring.measures import Measure, measure_address, measures, valid_years
+from monitoring.snapshots import SnapshotView, snapshot_view
+from monitoring.view import (
+    Laggard,
+    Measured,
+    MissingSubmission,
+    MonitoringReport,
+    ResultLine,
+    Trend,
+    TrendPoint,
+    deviation_text,
+    figure,
+)
 from tasks.report_audit import ReportError
-from tasks.snapshots import ResultView, SnapshotView, snapshot_view
 
 HEADLINE = ("met", "within", "missed", "no-data", "no-target")
 SHORT_PREFIX = {"indicator": "", "item": "", "criterion": "Кр. "}
@@ -109,21 +110,6 @@ def _orgs(session: Session, region: str) -> dict[str, tuple[str, str, str, bool]
     return {row[0]: (row[1], row[2], row[3], bool(row[4])) for row in session.execute(query)}
 
 
-def _address(kind: str, key: str) -> str:
-    return {"indicator": "", "item": "item:", "criterion": "criterion:"}[kind] + key
-
-
-def _line(r: ResultView, municipality: str) -> ResultLine:
-    computed = r.detail.get("computed") or {}
-    return ResultLine(
-        address=_address(r.kind, r.key), kind=r.kind, name=r.name, unit=r.unit, level=r.level, scope=r.scope,
-        scope_name=r.scope_name, municipality=municipality, target=r.target, actual=r.actual, numerator=r.numerator,
-        denominator=r.denominator, computed=r.computed, submitted=r.submitted, basis=r.basis, verdict=r.verdict,
-        verdict_text=r.verdict_text, deviation=r.deviation, score=r.score, differs=r.differs,
-        done=computed.get("done"), of=computed.get("of"),
-    )  # fmt: skip
-
-
 def _measured(m: Measure, criterion_numbers: dict[str, str]) -> Measured:
     short = m.key if m.kind != "criterion" else SHORT_PREFIX["criterion"] + criterion_numbers.get(m.key, m.key)
     return Measured(m.address, m.kind, m.name, m.unit, short)
@@ -154,7 +140,7 @@ def _trends(session: Session, plan: Roadmap, snapshot: SnapshotView, lines: list
             .where(col(mr.snapshot_id).in_(others), col(mr.level) == plan.level)
         )  # fmt: skip
         for sid, kind, key, actual, verdict_text, year in session.execute(query):
-            recorded[(year, _address(kind, key))] = (actual, verdict_text, sid)
+            recorded[(year, measure_address(kind, key))] = (actual, verdict_text, sid)
     for line in lines:
         recorded[(snapshot.year, line.address)] = (line.actual, line.verdict_text, snapshot.id)
     live: dict[tuple[int, str], tuple[float | None, str]] = {}
@@ -163,7 +149,7 @@ def _trends(session: Session, plan: Roadmap, snapshot: SnapshotView, lines: list
             rows, _ = evaluate(session, plan, year)
             for r in rows:
                 if r["level"] == plan.level:
-                    live[(year, _address(r["kind"], r["key"]))] = (r["actual"], r["verdict_text"])
+                    live[(year, measure_address(r["kind"], r["key"]))] = (r["actual"], r["verdict_text"])
     out = []
     for m in with_targets:
         points = []
@@ -222,7 +208,7 @@ def _expected_levels(session: Session, roadmap_id: str) -> dict[str, str]:
     )
     out: dict[str, str] = {}
     for kind, key, level, _org in session.execute(query):
-        address = _address(kind, key)
+        address = measure_address(kind, key)
         if level == "organisation" or out.get(address) != "organisation":
             out[address] = "organisation" if level == "organisation" else out.get(address, level)
     return out
@@ -305,12 +291,12 @@ def build_monitoring_report(
     plan = _plan_of(session, roadmap_id, snapshot.plan_version)
     orgs = _orgs(session, plan.territory.region)
 
-    def municipality(r: ResultView) -> str:
+    def municipality(r: ResultLine) -> str:
         if r.level == "organisation":
             return orgs[r.scope][1] if r.scope in orgs else ""
         return r.scope if r.level == "municipality" else ""
 
-    lines = [_line(r, municipality(r)) for r in snapshot.results]
+    lines = [replace(r, municipality=municipality(r)) for r in snapshot.results]
     numbers = {c.id: c.number or c.id for c in plan.criteria}
     report_measures = [_measured(m, numbers) for m in measures(plan)]
     order = {m.address: i for i, m in enumerate(report_measures)}

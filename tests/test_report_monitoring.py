@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from cli.monitor import register as register_monitoring
 from cli.report import report_app
 from models.db import session_scope
-from models.monitoring_view import CHART_COLOURS, Trend, TrendPoint, build_chart, nice_step
+from monitoring.view import CHART_COLOURS, Trend, TrendPoint, build_chart, nice_step
 from tasks.render_monitoring import render_html, render_markdown, write_report
 from tasks.report_audit import ReportError
 from tasks.report_monitoring import build_monitoring_report
