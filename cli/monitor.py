@@ -32,8 +32,8 @@ from models.settings import SettingsError
 from monitoring.evaluate import MonitoringError
 from monitoring.figures import VALUE_COLUMNS, list_values, load_values, parse_values_csv, registry_orgs
 from monitoring.snapshots import SNAPSHOT_COLUMNS, list_snapshots
+from reports.files import ReportError
 from tasks.registry import RegistryError
-from tasks.report_audit import ReportError
 from tasks.sweep import active_roadmaps
 
 indicators_app = _group(

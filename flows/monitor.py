@@ -24,6 +24,7 @@ from models.settings import get_settings
 from notifications.dispatch import make_notifier
 from notifications.notice import MONITORING
 from operations.context import Actor
+from reports.monitoring import report_file
 from tasks.prefect_tasks import (
     build_monitoring_report_task,
     dispatch_task,
@@ -34,7 +35,6 @@ from tasks.prefect_tasks import (
     take_snapshot_task,
     write_monitoring_files_task,
 )
-from tasks.render_monitoring import report_file
 
 
 def _run_name() -> str:

@@ -342,7 +342,7 @@ class MonitoringReport:
     missing: list[MissingSubmission]
     expected: dict[str, str] = field(default_factory=dict)  # address -> the level figures are expected from
     counts: dict[str, int] = field(default_factory=dict)
-    history: str = ""  # the chain position and checkpoint the report was built against (see models.views.AuditReport)
+    history: str = ""  # the chain position and checkpoint the report was built against (as ExecutionReport's)
     history_ok: bool = True
 
     @property

@@ -1,8 +1,9 @@
 """Views for reports and pages: what a reader sees, computed once and rendered by every format.
 
-The audit report is a list of `AuditRow` (one per milestone), its `AuditCounts` and a `Timeline`
-(the geometry of a Gantt-like picture: plan windows against completions). HTML, XLSX and Markdown
-all render these same objects, so the three formats cannot disagree. Nothing here touches the store.
+The execution report (`roadmap report audit`) is a list of `ExecutionRow` (one per milestone), its
+`AuditCounts` and a `Timeline` (the geometry of a Gantt-like picture: plan windows against completions).
+HTML, XLSX and Markdown all render these same objects, so the three formats cannot disagree. Nothing here
+touches the store.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def retired_reason_ru(reason: str | None) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class AuditRow:
+class ExecutionRow:
     """One milestone as the auditor reads it: what, for whom, when due, when and how it was done."""
 
     milestone_id: int
@@ -142,7 +143,7 @@ class AuditCounts:
         ("waiting", "Ожидает даты"), ("retired", "Снято"),
     )  # fmt: skip
 
-    def add(self, row: AuditRow) -> None:
+    def add(self, row: ExecutionRow) -> None:
         self.total += 1
         if row.outcome == "on-time":
             self.done_on_time += 1
@@ -178,8 +179,8 @@ class VersionLine:
 
 
 @dataclass
-class AuditReport:
-    """The audit report of one roadmap (optionally one organisation) as of a date."""
+class ExecutionReport:
+    """The execution report of one roadmap (optionally one organisation) as of a date."""
 
     roadmap_id: str
     roadmap_title: str
@@ -189,7 +190,7 @@ class AuditReport:
     as_of: date
     current_version: int
     versions: list[VersionLine]
-    rows: list[AuditRow]
+    rows: list[ExecutionRow]
     counts: AuditCounts
     per_org: list[tuple[str, AuditCounts]]
     timeline: Timeline
@@ -209,7 +210,7 @@ class AuditReport:
         return format_date(self.as_of)
 
 
-def count_rows(rows: Iterable[AuditRow]) -> tuple[AuditCounts, list[tuple[str, AuditCounts]]]:
+def count_rows(rows: Iterable[ExecutionRow]) -> tuple[AuditCounts, list[tuple[str, AuditCounts]]]:
     """Counts in all and per organisation (roadmap-level milestones first, then by name)."""
     total = AuditCounts()
     per_org: dict[tuple[bool, str, str], AuditCounts] = {}
@@ -292,7 +293,7 @@ def _next_month(d: date) -> date:
 
 
 def build_timeline(
-    rows: Sequence[AuditRow], *, items: Sequence[tuple[str, str]], as_of: date, width: int = 1320, left: int = 330
+    rows: Sequence[ExecutionRow], *, items: Sequence[tuple[str, str]], as_of: date, width: int = 1320, left: int = 330
 ) -> Timeline:
     """One row per item (in plan order), aggregated over its organisations and occurrences.
 
@@ -301,7 +302,7 @@ def build_timeline(
     completion date; an overdue window gets a dark tail up to the report's date.
     """
     row_h, top, chart = 22, 40, width - left - 10
-    by_item: dict[str, list[AuditRow]] = {}
+    by_item: dict[str, list[ExecutionRow]] = {}
     for row in rows:
         by_item.setdefault(row.item, []).append(row)
     dated = [d for r in rows for d in (r.start, r.end, r.done_on) if d is not None]
@@ -329,7 +330,7 @@ def build_timeline(
         plan: list[Bar] = []
         actual: list[Bar] = []
         marks: list[Bar] = []
-        windows: dict[tuple[date | None, date | None], list[AuditRow]] = {}
+        windows: dict[tuple[date | None, date | None], list[ExecutionRow]] = {}
         for r in group:
             windows.setdefault((r.start, r.end), []).append(r)
         waiting = len(windows.pop((None, None), []))
