@@ -25,11 +25,15 @@ from benchmarks.region import PLAN, build_registry, timed  # noqa: E402
 from models.db import open_store, session_scope  # noqa: E402
 from models.loader import parse_plan  # noqa: E402
 from models.store import IndicatorValue, Milestone, Organisation  # noqa: E402
-from tasks.indicators import load_values, parse_values_csv, registry_orgs  # noqa: E402
-from tasks.measures import measures  # noqa: E402
-from tasks.render_monitoring import render_html, render_markdown, render_xlsx  # noqa: E402
-from tasks.report_monitoring import build_monitoring_report  # noqa: E402
-from tasks.snapshots import take_snapshot  # noqa: E402
+from monitoring.figures import load_values, parse_values_csv, registry_orgs  # noqa: E402
+from monitoring.measures import measures  # noqa: E402
+from monitoring.snapshots import take_snapshot  # noqa: E402
+from reports.monitoring import (  # noqa: E402
+    build_monitoring_report,  # noqa: E402
+    render_html,
+    render_markdown,
+    render_xlsx,
+)
 from tasks.sync import sync_plan  # noqa: E402
 
 NOW = datetime(2021, 12, 1, 4, tzinfo=UTC)

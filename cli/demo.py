@@ -195,7 +195,7 @@ def _echo_lines(lines: list[str]) -> None:
 
 
 def _load_figures(url: str, now: datetime) -> None:
-    from tasks.indicators import load_values, parse_values_csv, registry_orgs
+    from monitoring.figures import load_values, parse_values_csv, registry_orgs
     from tasks.sweep import active_roadmaps
 
     engine = open_store(url)

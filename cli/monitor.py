@@ -29,11 +29,11 @@ from cli.registry import (
 from cli.runner import actor, quiet_prefect, run_audited_flow, store_url
 from models.db import StoreError, session_scope
 from models.settings import SettingsError
-from tasks.indicators import VALUE_COLUMNS, list_values, load_values, parse_values_csv, registry_orgs
-from tasks.monitoring import MonitoringError
+from monitoring.evaluate import MonitoringError
+from monitoring.figures import VALUE_COLUMNS, list_values, load_values, parse_values_csv, registry_orgs
+from monitoring.snapshots import SNAPSHOT_COLUMNS, list_snapshots
+from reports.files import ReportError
 from tasks.registry import RegistryError
-from tasks.report_audit import ReportError
-from tasks.snapshots import SNAPSHOT_COLUMNS, list_snapshots
 from tasks.sweep import active_roadmaps
 
 indicators_app = _group(

@@ -15,13 +15,14 @@ from audit.keys import AuditKeyError
 from cli.runner import actor
 from cli.store import DbOption, _engine, _fail, _parse_date
 from models.db import session_scope
-from models.monitoring_view import MonitoringReport
 from models.settings import get_settings
-from models.views import AuditReport
+from monitoring.view import MonitoringReport
 from operations import audit as audit_ops
 from operations.context import Clock, Context
-from tasks import render_monitoring, report_monitoring
-from tasks.report_audit import ReportError, build_audit_report, format_for, roadmap_today, summary_lines, write_report
+from reports import monitoring as monitoring_report
+from reports.execution import build_execution_report, roadmap_today, summary_lines, write_report
+from reports.execution_view import ExecutionReport
+from reports.files import ReportError, format_for
 
 report_app = typer.Typer(
     help="Reports for officials and auditors, in Russian: what was done and on what evidence (audit), how far the "
@@ -46,7 +47,7 @@ def _check_output(path: Path) -> None:
         raise _fail(f"-o: cannot write «{path}»: the folder «{folder}» is not writable")
 
 
-def _stamp(engine: Engine, report: AuditReport | MonitoringReport) -> None:
+def _stamp(engine: Engine, report: ExecutionReport | MonitoringReport) -> None:
     """The history the report is built against, verified now; a failed verification is said here as well."""
     ctx = Context(engine=engine, actor=actor(None), clock=Clock(), settings=get_settings())
     try:
@@ -72,7 +73,7 @@ def audit(
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Write the audit report of a roadmap (HTML, XLSX or Markdown, in Russian) to a file.
+    """Write the execution report of a roadmap (HTML, XLSX or Markdown, in Russian) to a file.
 
     Every milestone with its window, status, who did it when, on what evidence, how many days late,
     and under which version of the plan; counts in all and per organisation. HTML is one
@@ -93,7 +94,7 @@ def audit(
     try:
         with session_scope(engine, readonly=True) as session:
             when = day or roadmap_today(session, roadmap_id=roadmap, now=datetime.now(UTC))
-            report = build_audit_report(session, roadmap_id=roadmap, org_id=org, as_of=when)
+            report = build_execution_report(session, roadmap_id=roadmap, org_id=org, as_of=when)
         _stamp(engine, report)
     except ReportError as exc:
         raise _fail(f"error: {exc}") from None
@@ -143,7 +144,7 @@ def monitoring(
     engine = _engine(db, readonly=True)
     try:
         with session_scope(engine, readonly=True) as session:
-            report = report_monitoring.build_monitoring_report(
+            report = monitoring_report.build_monitoring_report(
                 session, roadmap_id=roadmap, year=year, snapshot_id=snapshot
             )
         _stamp(engine, report)
@@ -152,9 +153,9 @@ def monitoring(
     finally:
         engine.dispose()
     try:
-        path = render_monitoring.write_report(report, fmt=fmt, path=output)
+        path = monitoring_report.write_report(report, fmt=fmt, path=output)
     except OSError as exc:
         raise _fail(f"-o: cannot write «{output}»: {exc.strerror or exc}") from None
     typer.echo(f"wrote {path} ({fmt}, snapshot {report.snapshot_id})")
-    for line in report_monitoring.summary_lines(report):
+    for line in monitoring_report.summary_lines(report):
         typer.echo(line)

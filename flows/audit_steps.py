@@ -19,11 +19,11 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy.engine import Engine
 
 from audit.checkpoints import CheckpointError, Signed
-from models.monitoring_view import MonitoringReport
 from models.settings import get_settings
-from models.views import AuditReport
+from monitoring.view import MonitoringReport
 from operations.audit import chain_length, checkpoint_after_run, signing_key, stamp
 from operations.context import Actor, Clock, Context
+from reports.execution_view import ExecutionReport
 
 
 class CheckpointRefused(Exception):
@@ -59,7 +59,7 @@ def audit_start(engine: Engine, *, actor: Actor, now: datetime) -> int:
 
 
 @task(name="verify-audit-history", cache_policy=NO_CACHE)
-def stamp_history(engine: Engine, report: AuditReport | MonitoringReport, *, actor: Actor, now: datetime) -> None:
+def stamp_history(engine: Engine, report: ExecutionReport | MonitoringReport, *, actor: Actor, now: datetime) -> None:
     """Verify the store and write into the report the history it was built against (loudly when it fails)."""
     stamp(_context(engine, actor, now), report)
 

@@ -2,7 +2,7 @@
 
 One coarse task per roadmap-year evaluates every indicator, item target and criterion at every level
 in a few set-based queries and records a snapshot; in the same transaction a second queues the notice
-with the headline for the operator and the municipal coordinators (tasks/notices.py). Then the
+with the headline for the operator and the municipal coordinators (monitoring/notices.py). Then the
 snapshot's report is written (HTML and XLSX, one pair of files per snapshot in `report_dir`, default
 ROADMAP_DATA_DIR/reports) and published as a markdown artifact, and the notices are sent, the HTML
 report attached to each e-mail. A failed send does not fail the run: the rows stay `failed` in the
@@ -24,6 +24,7 @@ from models.settings import get_settings
 from notifications.dispatch import make_notifier
 from notifications.notice import MONITORING
 from operations.context import Actor
+from reports.monitoring import report_file
 from tasks.prefect_tasks import (
     build_monitoring_report_task,
     dispatch_task,
@@ -34,7 +35,6 @@ from tasks.prefect_tasks import (
     take_snapshot_task,
     write_monitoring_files_task,
 )
-from tasks.render_monitoring import report_file
 
 
 def _run_name() -> str:

@@ -15,17 +15,18 @@ from prefect import flow
 from flows.audit_steps import run_actor, stamp_history
 from models.db import open_store, session_scope
 from models.settings import get_settings
+from reports.execution import summary_lines
+from reports.files import Format
+from reports.monitoring import summary_lines as monitoring_lines
 from tasks.prefect_tasks import (
-    build_audit_report_task,
+    build_execution_report_task,
     build_monitoring_report_task,
-    publish_audit_summary,
+    publish_execution_summary,
     publish_monitoring_report,
     roadmap_today_task,
-    write_audit_report_task,
+    write_execution_report_task,
     write_monitoring_report_task,
 )
-from tasks.report_audit import Format, summary_lines
-from tasks.report_monitoring import summary_lines as monitoring_lines
 
 
 def _run_name() -> str:
@@ -50,7 +51,7 @@ def report_audit(
     db: str | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Build the audit report, write it to `output` atomically and publish its summary as an artifact.
+    """Build the execution report, write it to `output` atomically and publish its summary as an artifact.
 
     Without `as_of` the report is as of today in the roadmap's time zone (`now`, default the clock).
     """
@@ -58,12 +59,12 @@ def report_audit(
     try:
         with session_scope(engine, readonly=True) as session:
             day = as_of or roadmap_today_task(session, roadmap_id=roadmap, now=now or datetime.now(UTC))
-            report = build_audit_report_task(session, roadmap_id=roadmap, org_id=org, as_of=day)
+            report = build_execution_report_task(session, roadmap_id=roadmap, org_id=org, as_of=day)
         stamp_history(engine, report, actor=run_actor(None, default="report"), now=now or datetime.now(UTC))
     finally:
         engine.dispose()
-    path = write_audit_report_task(report, fmt=format, path=output)
-    publish_audit_summary(report, str(path))
+    path = write_execution_report_task(report, fmt=format, path=output)
+    publish_execution_summary(report, str(path))
     return {"report": report, "path": str(path), "lines": summary_lines(report)}
 
 

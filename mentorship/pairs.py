@@ -31,8 +31,8 @@ from mentorship.steps import StepMilestone, step_milestones
 from mentorship.vocabulary import MENTEE, MENTOR, academic_year
 from models.ru import format_date
 from models.store import Organisation, Pair, PairMember, PairProposal, Participant
+from monitoring.evaluate import stored_plan
 from tasks.complete import CompletionRequest, StoredFile, complete, store_file
-from tasks.monitoring import stored_plan
 from tasks.registry import RegistryError, RegistryIssue
 
 PAIR_COLUMNS = ("mentor", "mentee", "form")

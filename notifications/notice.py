@@ -19,8 +19,8 @@ from typing import Any
 
 from jinja2 import Environment
 
-from models.monitoring_view import figure
 from models.ru import plural
+from monitoring.view import figure
 from notifications.templating import make_environment
 
 MONITORING = "monitoring"  # the outbox kind of a notice

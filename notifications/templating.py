@@ -7,15 +7,15 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from models.ru import format_date, format_occurrence
 
 
-def make_environment(*, empty_date: str = "—") -> Environment:
-    """A fresh environment over notifications/templates with the shared settings and the `ru_date` and
-    `ru_occurrence` filters.
+def make_environment(package: str = "notifications", *, empty_date: str = "—") -> Environment:
+    """A fresh environment over the templates of `package` (its `templates` folder: notifications/templates for
+    messages, reports/templates for reports) with the shared settings and the `ru_date` and `ru_occurrence` filters.
 
     Undefined names are errors; HTML templates (named *.html.j2) are escaped, because names, titles
     and evidence come from files. Callers add their own filters and globals.
     """
     env = Environment(
-        loader=PackageLoader("notifications", "templates"),
+        loader=PackageLoader(package, "templates"),
         undefined=StrictUndefined,
         autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=False),
         trim_blocks=True,

@@ -22,12 +22,12 @@ from audit.proofs import Proof, ProofError, Receipt, appended_since, prove, read
 from audit.replay import baseline_events
 from audit.verify import Provenance, VerifyReport, verify_store
 from models.addresses import is_email, mask_url
-from models.monitoring_view import MonitoringReport
 from models.settings import Settings
 from models.store import AuditCheckpoint
-from models.views import AuditReport
+from monitoring.view import MonitoringReport
 from notifications.auditor import AuditorMessage
 from operations.context import Context
+from reports.execution_view import ExecutionReport
 
 SHOWN_TO_AUDITOR = 20  # problems listed in the auditor's message (verify lists them all)
 
@@ -133,7 +133,7 @@ def provenance(ctx: Context) -> Provenance:
     return Provenance.of(verify(ctx))
 
 
-def stamp(ctx: Context, report: AuditReport | MonitoringReport) -> Provenance:
+def stamp(ctx: Context, report: ExecutionReport | MonitoringReport) -> Provenance:
     """Verify the store and set what the report states about its history: the chain position and checkpoint
     it was built against, or, loudly, that verification failed."""
     found = provenance(ctx)

@@ -23,21 +23,15 @@ from sqlmodel import col
 
 from audit.chain import head
 from audit.verify import Provenance
-from models.monitoring_view import MonitoringReport
 from models.store import Milestone, MonitoringSnapshot, Organisation, PlanItem, RoadmapRecord
-from models.views import AuditReport, Span, build_timeline, judge
+from monitoring.view import MonitoringReport
 from operations.audit_view import verified
 from operations.context import Context
-from tasks import render_monitoring
-from tasks.report_audit import (
-    Format,
-    ReportError,
-    build_audit_report,
-    render,
-    roadmap_today,
-    timeline_svg,
-)
-from tasks.report_monitoring import build_monitoring_report
+from reports import monitoring as monitoring_report
+from reports.execution import build_execution_report, render, roadmap_today, timeline_svg
+from reports.execution_view import ExecutionReport, Span, build_timeline, judge
+from reports.files import Format, ReportError
+from reports.monitoring import build_monitoring_report
 from tasks.status import effective_status
 
 MEDIA_TYPES: dict[str, str] = {
@@ -56,7 +50,7 @@ class Download:
     data: bytes
 
 
-def _stamp(ctx: Context, report: AuditReport | MonitoringReport) -> None:
+def _stamp(ctx: Context, report: ExecutionReport | MonitoringReport) -> None:
     found, _at = verified(ctx)
     provenance = Provenance.of(found)
     report.history, report.history_ok = provenance.text(report.timezone), provenance.ok
@@ -69,7 +63,7 @@ def execution_download(ctx: Context, *, roadmap_id: str, org_id: str | None, fmt
     ReportError (naming the known roadmaps or organisations) when the scope is unknown."""
     with ctx.reading() as session:
         day = as_of or roadmap_today(session, roadmap_id=roadmap_id, now=ctx.now)
-        report = build_audit_report(session, roadmap_id=roadmap_id, org_id=org_id, as_of=day)
+        report = build_execution_report(session, roadmap_id=roadmap_id, org_id=org_id, as_of=day)
     _stamp(ctx, report)
     name = f"execution-{roadmap_id}{f'-{org_id}' if org_id else ''}-{day.isoformat()}.{fmt}"
     return Download(name, MEDIA_TYPES[fmt], render(report, fmt))
@@ -82,7 +76,7 @@ def monitoring_download(ctx: Context, *, roadmap_id: str, year: int | None, snap
         report = build_monitoring_report(session, roadmap_id=roadmap_id, year=year, snapshot_id=snapshot_id)
     _stamp(ctx, report)
     name = f"monitoring-{roadmap_id}-{report.year}-snapshot-{report.snapshot_id}.{fmt}"
-    return Download(name, MEDIA_TYPES[fmt], render_monitoring.render(report, fmt))
+    return Download(name, MEDIA_TYPES[fmt], monitoring_report.render(report, fmt))
 
 
 @dataclass(frozen=True)
@@ -199,7 +193,7 @@ def snapshot_charts(ctx: Context, *, roadmap_id: str) -> SnapshotCharts | None:
     def make() -> SnapshotCharts:
         with ctx.reading() as session:
             report = build_monitoring_report(session, roadmap_id=roadmap_id, year=None, snapshot_id=snapshot_id)
-        return SnapshotCharts(snapshot_id, year, render_monitoring.trend_svgs(report))
+        return SnapshotCharts(snapshot_id, year, monitoring_report.trend_svgs(report))
 
     return _keep(ctx, ("charts", roadmap_id, snapshot_id), make)
 

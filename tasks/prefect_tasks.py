@@ -20,20 +20,20 @@ from audit.chain import ActorLike
 from models.db import session_scope
 from models.loader import load_plan
 from models.plan import Roadmap
+from monitoring.evaluate import stored_plan
+from monitoring.notices import NoticeReport, queue_monitoring_notice
+from monitoring.snapshots import SnapshotReport, take_snapshot
+from monitoring.snapshots import summary_markdown as monitoring_markdown
 from outbox.send import check_can_send, dispatch
-from tasks import render_monitoring, report_monitoring
-from tasks.monitoring import stored_plan
-from tasks.notices import NoticeReport, queue_monitoring_notice
-from tasks.report_audit import (
-    AuditReport,
+from reports import monitoring as monitoring_report
+from reports.execution import (
+    ExecutionReport,
     artifact_key,
-    build_audit_report,
+    build_execution_report,
     render_markdown,
     roadmap_today,
     write_report,
 )
-from tasks.snapshots import SnapshotReport, take_snapshot
-from tasks.snapshots import summary_markdown as monitoring_markdown
 from tasks.status import local_dates
 from tasks.sweep import active_roadmaps
 from tasks.sync import SyncReport, summary_markdown, sync_plan
@@ -93,16 +93,16 @@ def local_dates_task(engine: Engine, now: datetime) -> dict[str, date]:
         return local_dates(session, now=now)
 
 
-# -- the audit report ----------------------------------------------------------------------------------
+# -- the execution report ------------------------------------------------------------------------------
 
-build_audit_report_task = task(name="build-audit-report", cache_policy=NO_CACHE)(build_audit_report)
-write_audit_report_task = task(name="write-audit-report", cache_policy=NO_CACHE)(write_report)
+build_execution_report_task = task(name="build-audit-report", cache_policy=NO_CACHE)(build_execution_report)
+write_execution_report_task = task(name="write-audit-report", cache_policy=NO_CACHE)(write_report)
 roadmap_today_task = task(name="roadmap-today", cache_policy=NO_CACHE)(roadmap_today)
 ARTIFACT_ROWS = 50  # the artifact is a summary to glance at; the file holds every row
 
 
 @task(name="publish-audit-summary", cache_policy=NO_CACHE)
-def publish_audit_summary(report: AuditReport, path: str | None = None) -> None:
+def publish_execution_summary(report: ExecutionReport, path: str | None = None) -> None:
     """The report's summary and its first rows as a Prefect markdown artifact."""
     create_markdown_artifact(
         key=artifact_key(report),
@@ -143,20 +143,20 @@ def queue_monitoring_notice_task(
 # -- the monitoring report -----------------------------------------------------------------------------
 
 build_monitoring_report_task = task(name="build-monitoring-report", cache_policy=NO_CACHE)(
-    report_monitoring.build_monitoring_report
+    monitoring_report.build_monitoring_report
 )
 write_monitoring_report_task = task(name="write-monitoring-report", cache_policy=NO_CACHE)(
-    render_monitoring.write_report
+    monitoring_report.write_report
 )
-write_monitoring_files_task = task(name="write-monitoring-files", cache_policy=NO_CACHE)(render_monitoring.write_files)
-report_folder_task = task(name="report-folder", cache_policy=NO_CACHE)(render_monitoring.report_folder)
+write_monitoring_files_task = task(name="write-monitoring-files", cache_policy=NO_CACHE)(monitoring_report.write_files)
+report_folder_task = task(name="report-folder", cache_policy=NO_CACHE)(monitoring_report.report_folder)
 
 
 @task(name="publish-monitoring-report", cache_policy=NO_CACHE)
-def publish_monitoring_report(report: report_monitoring.MonitoringReport, path: str | None = None) -> None:
+def publish_monitoring_report(report: monitoring_report.MonitoringReport, path: str | None = None) -> None:
     """The report's headline tables and its first rows per level as a Prefect markdown artifact."""
     create_markdown_artifact(
-        key=render_monitoring.artifact_key(report),
-        markdown=render_monitoring.render_markdown(report, limit=ARTIFACT_ROWS, full_report=path),
+        key=monitoring_report.artifact_key(report),
+        markdown=monitoring_report.render_markdown(report, limit=ARTIFACT_ROWS, full_report=path),
         description=f"Monitoring report of {report.roadmap_id} for {report.year} (snapshot {report.snapshot_id})",
     )

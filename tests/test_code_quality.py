@@ -14,7 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PACKAGES = ("audit", "models", "outbox", "tasks", "flows", "cli", "notifications", "operations", "service", "importer",
-            "web", "mentorship")  # fmt: skip
+            "web", "mentorship", "monitoring", "reports")  # fmt: skip
 
 
 def run(tool: str, *args: str) -> subprocess.CompletedProcess[str]:

@@ -17,7 +17,7 @@ from cli.monitor import register
 from models.db import session_scope
 from models.loader import load_plan, parse_plan
 from models.store import AuditEvent, IndicatorLoad, IndicatorValue
-from tasks.indicators import (
+from monitoring.figures import (
     ValuesLoadReport,
     list_values,
     load_values,
@@ -371,7 +371,7 @@ def test_every_monitoring_command_has_an_example_in_its_help():
 
 def test_every_shipped_plan_names_its_measures_uniquely():
     # the CSV addresses a measure by id or item:NUMBER: two with one address would be ambiguous
-    from tasks.measures import measures
+    from monitoring.measures import measures
 
     for name in (SECH, TOMSK, ORENBURG):
         addresses = [m.address for m in measures(load_plan(ROADMAPS / name))]

@@ -352,8 +352,8 @@ def test_the_full_cycle_ends_with_reflection_closing_the_pairs_and_the_closing_s
 
 
 def test_indicators_that_count_participants_match_a_hand_computation(store):
-    from tasks.indicators import load_values, parse_values_csv, registry_orgs
-    from tasks.monitoring import evaluate, stored_plan
+    from monitoring.evaluate import evaluate, stored_plan
+    from monitoring.figures import load_values, parse_values_csv, registry_orgs
 
     _accepted(store)
     ops.record_feedback(ctx_at(store, datetime(2020, 11, 3, 9, tzinfo=UTC)), source="fb.csv", text=(

@@ -19,10 +19,10 @@ from models.db import session_scope
 from models.loader import load_plan
 from models.plan import Tolerance
 from models.store import AuditEvent, Milestone, MonitoringResult, MonitoringSnapshot
+from monitoring.evaluate import MonitoringError
+from monitoring.measures import band, judge
+from monitoring.snapshots import snapshot_view, take_snapshot
 from tasks.complete import CompletionRequest, complete, reopen
-from tasks.measures import band, judge
-from tasks.monitoring import MonitoringError
-from tasks.snapshots import snapshot_view, take_snapshot
 from tests.test_indicators import (
     HEADER,
     ORENBURG,

@@ -20,15 +20,15 @@ from typer.testing import CliRunner
 from audit.chain import verify_chain
 from models.db import session_scope
 from models.store import AuditEvent, MonitoringSnapshot, OutboxMessage
+from monitoring.evaluate import stored_plan
+from monitoring.notices import NoticeReport, queue_monitoring_notice
+from monitoring.snapshots import SnapshotReport, take_snapshot
 from notifications.dispatch import RecordingNotifier
 from notifications.mailsink import MailSink, Received, free_port
 from notifications.notice import Notice, NoticeRow, headline_words, render_notices
 from outbox.messages import dry_run_groups, preview
 from outbox.send import DispatchReport, dispatch
-from tasks.monitoring import stored_plan
-from tasks.notices import NoticeReport, queue_monitoring_notice
 from tasks.registry import load_parties, parse_parties_csv
-from tasks.snapshots import SnapshotReport, take_snapshot
 from tasks.sweep import active_roadmaps, decide_reminders
 from tests.test_indicators import (
     HEADER,

@@ -29,8 +29,9 @@ from cli.report import report_app
 from models.db import session_scope
 from models.ru import format_date
 from models.store import Milestone
-from models.views import COLOURS, EMPTY, judge, retired_reason_ru
-from tasks.report_audit import build_audit_report, render_html, render_markdown, write_atomically, write_report
+from reports.execution import build_execution_report, render_html, render_markdown, write_report
+from reports.execution_view import COLOURS, EMPTY, judge, retired_reason_ru
+from reports.files import write_atomically
 from tests.test_sweep import PLAN, load_registry, sync
 from tests.test_sync import _item, amend
 
@@ -83,7 +84,7 @@ def build_store(engine) -> None:  # noqa: ANN001
 
 def report_of(engine, org: str | None = SCHOOL, as_of: date = AS_OF):  # noqa: ANN001
     with session_scope(engine, readonly=True) as session:
-        return build_audit_report(session, roadmap_id=ROADMAP, org_id=org, as_of=as_of)
+        return build_execution_report(session, roadmap_id=ROADMAP, org_id=org, as_of=as_of)
 
 
 def test_judge_counts_late_days_from_the_window_end_by_local_date():
@@ -360,10 +361,10 @@ def test_cli_refuses_bad_input_with_exit_2_and_writes_nothing(engine, db_url, tm
 
 
 def test_an_empty_store_says_how_to_fill_it(engine):
-    from tasks.report_audit import ReportError
+    from reports.files import ReportError
 
     with session_scope(engine, readonly=True) as session, pytest.raises(ReportError) as caught:
-        build_audit_report(session, roadmap_id=ROADMAP, as_of=AS_OF)
+        build_execution_report(session, roadmap_id=ROADMAP, as_of=AS_OF)
     assert str(caught.value) == (
         "--roadmap: unknown roadmap «sechenovsky-2020»; the store holds none: load one with roadmap sync"
     )

@@ -19,10 +19,9 @@ from typer.testing import CliRunner
 from cli.monitor import register as register_monitoring
 from cli.report import report_app
 from models.db import session_scope
-from models.monitoring_view import CHART_COLOURS, Trend, TrendPoint, build_chart, nice_step
-from tasks.render_monitoring import render_html, render_markdown, write_report
-from tasks.report_audit import ReportError
-from tasks.report_monitoring import build_monitoring_report
+from monitoring.view import CHART_COLOURS, Trend, TrendPoint, build_chart, nice_step
+from reports.files import ReportError
+from reports.monitoring import build_monitoring_report, render_html, render_markdown, write_report
 from tests.test_indicators import HEADER, ORENBURG, REGISTRY, SECH, TOMSK, load_orgs_text, load_text, store_for
 from tests.test_monitoring import ORENBURG_2021, TOMSK_PLAN, TOMSK_UO, at, complete_milestones, snapshot
 from tests.test_report_audit import artifact_of, chromium, html_table, png_colours, run_chromium

@@ -379,7 +379,7 @@ def complete_on_page(client: TestClient, engine, org: str, item: str = "1.2") ->
 
 def test_the_board_draws_the_same_plan_against_actual_timeline_as_the_execution_report(web, engine):
     from models.db import session_scope
-    from tasks.report_audit import build_audit_report, timeline_svg
+    from reports.execution import build_execution_report, timeline_svg
 
     client, mailer, _clock = web
     sign_in(client, mailer, CURATOR)
@@ -391,7 +391,7 @@ def test_the_board_draws_the_same_plan_against_actual_timeline_as_the_execution_
     shown = re.search(r'<svg id="timeline".*?</svg>', board.text, re.S)
     assert shown, "the board has no timeline"
     with session_scope(engine, readonly=True) as session:
-        report = build_audit_report(session, roadmap_id=ROADMAP, as_of=date(2020, 5, 25))
+        report = build_execution_report(session, roadmap_id=ROADMAP, as_of=date(2020, 5, 25))
     assert shown.group(0) == timeline_svg(report.timeline)  # grouped for the board, one row each for the report
     assert "выполнено 1 из" in shown.group(0)  # the curator's completion is on it
     for fmt in ("html", "xlsx", "md"):
@@ -459,7 +459,7 @@ def test_reports_download_in_each_format_to_whom_they_belong(web, engine):
 
 def test_the_board_shows_the_latest_snapshots_charts_and_its_report(web, engine, store, tmp_path):
     from models.db import session_scope
-    from tasks.snapshots import take_snapshot
+    from monitoring.snapshots import take_snapshot
 
     runner = CliRunner()
     figures = ROOT / "roadmaps" / "registry" / "sechenovsky-indicators.csv"

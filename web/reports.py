@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from operations.reports import FORMATS, ReportError, execution_download, monitoring_download
-from tasks.report_audit import Format
+from reports.files import Format
 from web.app import Viewer, page_viewer, render
 
 router = APIRouter(include_in_schema=False)

@@ -41,7 +41,7 @@ from audit.chain import ActorLike, identify, record_event
 from models.plan import Roadmap
 from models.store import AuditHead, IndicatorLoad, IndicatorValue, Organisation
 from models.territory import in_territory
-from tasks.measures import CRITERION_PREFIX, ITEM_PREFIX, Measure, measure_index, measures, valid_years, year_span
+from monitoring.measures import CRITERION_PREFIX, ITEM_PREFIX, Measure, measure_index, measures, valid_years, year_span
 
 # the registry's CSV reading: the same header, delimiter, quoting and located-issue rules
 from tasks.registry import _parse, _Row

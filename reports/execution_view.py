@@ -1,8 +1,9 @@
 """Views for reports and pages: what a reader sees, computed once and rendered by every format.
 
-The audit report is a list of `AuditRow` (one per milestone), its `AuditCounts` and a `Timeline`
-(the geometry of a Gantt-like picture: plan windows against completions). HTML, XLSX and Markdown
-all render these same objects, so the three formats cannot disagree. Nothing here touches the store.
+The execution report (`roadmap report audit`) is a list of `ExecutionRow` (one per milestone), its
+`AuditCounts` and a `Timeline` (the geometry of a Gantt-like picture: plan windows against completions).
+HTML, XLSX and Markdown all render these same objects, so the three formats cannot disagree. Nothing here
+touches the store.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def retired_reason_ru(reason: str | None) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class AuditRow:
+class ExecutionRow:
     """One milestone as the auditor reads it: what, for whom, when due, when and how it was done."""
 
     milestone_id: int
@@ -147,7 +148,7 @@ class AuditCounts:
         ("waiting", "Ожидает даты"), ("retired", "Снято"),
     )  # fmt: skip
 
-    def add(self, row: AuditRow) -> None:
+    def add(self, row: ExecutionRow) -> None:
         self.total += 1
         if row.outcome == "on-time":
             self.done_on_time += 1
@@ -183,8 +184,8 @@ class VersionLine:
 
 
 @dataclass
-class AuditReport:
-    """The audit report of one roadmap (optionally one organisation) as of a date."""
+class ExecutionReport:
+    """The execution report of one roadmap (optionally one organisation) as of a date."""
 
     roadmap_id: str
     roadmap_title: str
@@ -194,7 +195,7 @@ class AuditReport:
     as_of: date
     current_version: int
     versions: list[VersionLine]
-    rows: list[AuditRow]
+    rows: list[ExecutionRow]
     counts: AuditCounts
     per_org: list[tuple[str, AuditCounts]]
     timeline: Timeline
@@ -214,7 +215,7 @@ class AuditReport:
         return format_date(self.as_of)
 
 
-def count_rows(rows: Iterable[AuditRow]) -> tuple[AuditCounts, list[tuple[str, AuditCounts]]]:
+def count_rows(rows: Iterable[ExecutionRow]) -> tuple[AuditCounts, list[tuple[str, AuditCounts]]]:
     """Counts in all and per organisation (roadmap-level milestones first, then by name)."""
     total = AuditCounts()
     per_org: dict[tuple[bool, str, str], AuditCounts] = {}
@@ -297,7 +298,7 @@ def _next_month(d: date) -> date:
 
 
 class Timed(Protocol):
-    """What the timeline reads of a milestone (an AuditRow) or of a group of alike ones (a Span)."""
+    """What the timeline reads of a milestone (an ExecutionRow) or of a group of alike ones (a Span)."""
 
     @property
     def item(self) -> str: ...

@@ -31,11 +31,11 @@ from models.addresses import is_email, mask_url
 from models.plan import Roadmap
 from models.store import Organisation, OutboxMessage
 from models.territory import in_territory
+from monitoring.measures import measure_address
+from monitoring.snapshots import SnapshotReport
 from notifications.notice import MONITORING, Municipality, Notice, NoticeRow
 from outbox.queue import NO_CONTACT, outbox_insert
-from tasks.measures import CRITERION_PREFIX, ITEM_PREFIX
 from tasks.registry import Address, contacts_for, head_addresses
-from tasks.snapshots import SnapshotReport
 
 COORDINATOR_KIND = "УО"
 
@@ -124,15 +124,11 @@ def notice_recipients(session: Session, plan: Roadmap) -> tuple[list[Recipient],
     return out, skipped
 
 
-def _address(kind: str, key: str) -> str:
-    return {"item": ITEM_PREFIX, "criterion": CRITERION_PREFIX}.get(kind, "") + key
-
-
 def notice_row(result: dict[str, Any]) -> NoticeRow:
     """A snapshot's result row (or a summary's headline entry) as the notice shows it."""
     differs = result["differs"] if "differs" in result else bool(result.get("detail", {}).get("differs"))
     return NoticeRow(
-        address=_address(result["kind"], result["key"]), kind=result["kind"], name=result["name"],
+        address=measure_address(result["kind"], result["key"]), kind=result["kind"], name=result["name"],
         unit=result["unit"], target=result["target"], actual=result["actual"], computed=result["computed"],
         submitted=result["submitted"], verdict=result["verdict"], verdict_text=result["verdict_text"],
         score=result["score"], differs=differs,

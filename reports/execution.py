@@ -1,7 +1,7 @@
-"""The audit report: what was done, by whom, when, on what evidence, under which version of the plan.
+"""The execution report: what was done, by whom, when, on what evidence, under which version of the plan.
 
-`build_audit_report` reads one roadmap (optionally one organisation) in one pass and returns the
-view (`models.views.AuditReport`); `render_html`, `render_xlsx` and `render_markdown` render that same
+`build_execution_report` reads one roadmap (optionally one organisation) in one pass and returns the
+view (`reports.execution_view.ExecutionReport`); `render_html`, `render_xlsx` and `render_markdown` render that same
 view, and `write_report` writes a rendering atomically (a temporary file renamed into place, so a
 reader never finds half a report). The report's date is passed in: nothing here reads the clock.
 """
@@ -9,13 +9,9 @@ reader never finds half a report). The report's date is passed in: nothing here 
 from __future__ import annotations
 
 import io
-import os
-import tempfile
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO, Literal
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
@@ -24,13 +20,14 @@ from sqlmodel import Session, col
 
 from models.ru import plural
 from models.store import Milestone, Organisation, PlanItem, RoadmapRecord, RoadmapVersion
-from models.views import (
+from notifications.templating import make_environment
+from reports.execution_view import (
     COLUMNS,
     EMPTY,
     STATUS_RU,
     WHOLE_ROADMAP,
-    AuditReport,
-    AuditRow,
+    ExecutionReport,
+    ExecutionRow,
     Timeline,
     VersionLine,
     build_timeline,
@@ -38,16 +35,9 @@ from models.views import (
     judge,
     retired_reason_ru,
 )
-from notifications.templating import make_environment
+from reports.files import Format, Renderings, ReportError
+from reports.files import artifact_key as artifact_name
 from tasks.status import effective_status
-
-Format = Literal["html", "xlsx", "md"]
-FORMATS: tuple[str, ...] = ("html", "xlsx", "md")
-SUFFIXES = {".html": "html", ".htm": "html", ".xlsx": "xlsx", ".md": "md"}
-
-
-class ReportError(Exception):
-    """A report that cannot be made as asked (unknown roadmap or organisation); the message says why."""
 
 
 def roadmap_today(session: Session, *, roadmap_id: str, now: datetime) -> date:
@@ -92,7 +82,9 @@ def _local_date(moment: datetime | None, zone: str) -> date | None:
     return aware.astimezone(ZoneInfo(zone)).date()
 
 
-def build_audit_report(session: Session, *, roadmap_id: str, org_id: str | None = None, as_of: date) -> AuditReport:
+def build_execution_report(
+    session: Session, *, roadmap_id: str, org_id: str | None = None, as_of: date
+) -> ExecutionReport:
     """Every milestone of the roadmap (or of one organisation in it) as of a date, with counts and timeline.
 
     Raises ReportError naming the known roadmaps (or the roadmap's organisations) when the scope is unknown.
@@ -122,7 +114,7 @@ def build_audit_report(session: Session, *, roadmap_id: str, org_id: str | None 
                *([col(Milestone.org_id) == org_id] if org_id is not None else []))
         .order_by(col(Milestone.org_id), col(PlanItem.position), col(Milestone.occurrence), col(Milestone.id))
     )  # fmt: skip
-    rows: list[AuditRow] = []
+    rows: list[ExecutionRow] = []
     for m in session.execute(query):
         done_on = _local_date(m.done_at, m.timezone)
         outcome, late, note = judge(status=m.status, end=m.window_end, done_on=done_on, as_of=as_of)
@@ -137,7 +129,7 @@ def build_audit_report(session: Session, *, roadmap_id: str, org_id: str | None 
         else:
             version = record.current_version
         rows.append(
-            AuditRow(
+            ExecutionRow(
                 milestone_id=m.id, roadmap_id=roadmap_id, item=m.item_number, title=items[m.item_number].title,
                 org_id=m.org_id, org_name=names.get(m.org_id, m.org_id) if m.org_id else WHOLE_ROADMAP,
                 occurrence=m.occurrence, start=m.window_start, end=m.window_end, status=m.status, done_on=done_on,
@@ -162,7 +154,7 @@ def build_audit_report(session: Session, *, roadmap_id: str, org_id: str | None 
         )
     ]
     order = sorted(items.values(), key=lambda r: r.position)
-    return AuditReport(
+    return ExecutionReport(
         roadmap_id=roadmap_id, roadmap_title=record.title,
         territory=", ".join(filter(None, (record.region, record.municipality))), org_id=org_id, org_name=org_name,
         as_of=as_of, current_version=record.current_version, versions=versions, rows=rows, counts=counts,
@@ -171,7 +163,7 @@ def build_audit_report(session: Session, *, roadmap_id: str, org_id: str | None 
     )  # fmt: skip
 
 
-def summary_lines(report: AuditReport) -> list[str]:
+def summary_lines(report: ExecutionReport) -> list[str]:
     """The operator's summary on the terminal (the CLI's language is English, like `roadmap status`)."""
     c = report.counts
     scope = f"{report.roadmap_id}" + (f" / {report.org_id}" if report.org_id else "")
@@ -187,7 +179,7 @@ def summary_lines(report: AuditReport) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _env() -> Environment:
-    env = make_environment(empty_date=EMPTY)
+    env = make_environment("reports", empty_date=EMPTY)
     env.filters["md"] = _md_cell
     env.globals["status_ru"] = STATUS_RU
     return env
@@ -198,9 +190,9 @@ def _md_cell(text: object) -> str:
     return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
-def render_html(report: AuditReport) -> str:
+def render_html(report: ExecutionReport) -> str:
     """The report as one self-contained HTML page (inline CSS and SVG; no scripts, nothing fetched)."""
-    return _env().get_template("report_audit.html.j2").render(r=report, t=report.timeline)
+    return _env().get_template("execution.html.j2").render(r=report, t=report.timeline)
 
 
 def timeline_svg(timeline: Timeline) -> str:
@@ -208,14 +200,14 @@ def timeline_svg(timeline: Timeline) -> str:
     return str(_env().get_template("charts.svg.j2").module.timeline(timeline))  # type: ignore[attr-defined]
 
 
-def render_markdown(report: AuditReport, *, limit: int | None = None, full_report: str | None = None) -> str:
+def render_markdown(report: ExecutionReport, *, limit: int | None = None, full_report: str | None = None) -> str:
     """The summary and the table in Markdown; `limit` keeps the first rows (the Prefect artifact)."""
     rows = report.rows if limit is None else report.rows[:limit]
     more = len(report.rows) - len(rows)
     more_text = f"{more} {plural(more, 'строка', 'строки', 'строк')}"
     return (
         _env()
-        .get_template("report_audit.md.j2")
+        .get_template("execution.md.j2")
         .render(r=report, rows=rows, more=more, more_text=more_text, full_report=full_report)
     )
 
@@ -223,7 +215,7 @@ def render_markdown(report: AuditReport, *, limit: int | None = None, full_repor
 WIDTHS = {"Мероприятие": 60, "Основание (документ)": 40, "Примечание": 40, "Организация": 36}
 
 
-def render_xlsx(report: AuditReport) -> bytes:
+def render_xlsx(report: ExecutionReport) -> bytes:
     """The report as a workbook: the milestones (frozen header, filters, real dates) and «Сводка»."""
     from openpyxl import Workbook  # type: ignore[import-untyped]
     from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
@@ -295,56 +287,19 @@ def render_xlsx(report: AuditReport) -> bytes:
     return buffer.getvalue()
 
 
-def render(report: AuditReport, fmt: Format) -> bytes:
+RENDERINGS: Renderings[ExecutionReport] = Renderings(render_html, render_markdown, render_xlsx)
+
+
+def render(report: ExecutionReport, fmt: Format) -> bytes:
     """The report in one of FORMATS, as the bytes of the file."""
-    if fmt == "html":
-        return render_html(report).encode("utf-8")
-    if fmt == "md":
-        return render_markdown(report).encode("utf-8")
-    if fmt == "xlsx":
-        return render_xlsx(report)
-    raise ValueError(f"format must be one of {', '.join(FORMATS)}, found «{fmt}»")
+    return RENDERINGS.render(report, fmt)
 
 
-def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
-    """Write through a temporary file in the same folder renamed into place: all of the file or none of it."""
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(temp, 0o644)  # mkstemp makes the file private; a report is meant to be passed on
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
-def write_file(path: str | Path, data: bytes) -> Path:
-    """Write a rendered report to `path` atomically (see write_atomically); returns the path written."""
-    target = Path(path)
-    write_atomically(target, lambda f: f.write(data))
-    return target
-
-
-def write_report(report: AuditReport, *, fmt: Format, path: str | Path) -> Path:
+def write_report(report: ExecutionReport, *, fmt: Format, path: str | Path) -> Path:
     """Render the report and write it to `path` atomically; returns the path written."""
-    return write_file(path, render(report, fmt))
+    return RENDERINGS.write(report, fmt=fmt, path=path)
 
 
-def format_for(path: str | Path, fmt: str | None) -> Format:
-    """The format asked for, or the one the output file's suffix names; ValueError when neither says."""
-    if fmt is None:
-        fmt = SUFFIXES.get(Path(path).suffix.lower())
-        if fmt is None:
-            raise ValueError(f"--format: say html, xlsx or md (the file name «{Path(path).name}» does not tell)")
-    if fmt not in FORMATS:
-        raise ValueError(f"--format: expected html, xlsx or md, found «{fmt}»")
-    return fmt  # type: ignore[return-value]
-
-
-def artifact_key(report: AuditReport) -> str:
+def artifact_key(report: ExecutionReport) -> str:
     """A Prefect artifact key (lowercase letters, digits, dashes) naming the roadmap and organisation."""
-    raw = f"audit-{report.roadmap_id}" + (f"-{report.org_id}" if report.org_id else "")
-    return "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in raw.lower())
+    return artifact_name(f"audit-{report.roadmap_id}" + (f"-{report.org_id}" if report.org_id else ""))

@@ -49,10 +49,11 @@ def deviation_text(value: float | None, unit: str) -> str:
 
 @dataclass(frozen=True)
 class ResultLine:
-    """One measure at one level and scope, as a report row."""
+    """One measure at one level and scope: the one result row type, read from a snapshot and shown in reports."""
 
     address: str  # how the CSV names the measure: mentees_10_19, item:1.3, criterion:young_teacher_retention
     kind: str
+    key: str  # the measure's key within its kind: mentees_10_19, 1.3, young_teacher_retention
     name: str
     unit: str
     level: str
@@ -73,6 +74,7 @@ class ResultLine:
     differs: bool
     done: int | None = None  # items: organisations (or the roadmap) done, of `of` in scope
     of: int | None = None
+    detail: dict[str, Any] = field(default_factory=dict, compare=False)  # the stored row's detail, as recorded
 
     @property
     def css(self) -> str:
@@ -340,7 +342,7 @@ class MonitoringReport:
     missing: list[MissingSubmission]
     expected: dict[str, str] = field(default_factory=dict)  # address -> the level figures are expected from
     counts: dict[str, int] = field(default_factory=dict)
-    history: str = ""  # the chain position and checkpoint the report was built against (see models.views.AuditReport)
+    history: str = ""  # the chain position and checkpoint the report was built against (as ExecutionReport's)
     history_ok: bool = True
 
     @property

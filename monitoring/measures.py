@@ -31,6 +31,11 @@ ITEM_PREFIX, CRITERION_PREFIX = "item:", "criterion:"
 Kind = Literal["indicator", "item", "criterion"]
 
 
+def measure_address(kind: str, key: str) -> str:
+    """How the CSV (and every report) names a measure: `mentees_10_19`, `item:1.3`, `criterion:ID`."""
+    return {"item": ITEM_PREFIX, "criterion": CRITERION_PREFIX}.get(kind, "") + key
+
+
 @dataclass(frozen=True)
 class Measure:
     """Something monitored: an indicator, an item's yearly target or a criterion, with its targets."""
@@ -47,7 +52,7 @@ class Measure:
     @property
     def address(self) -> str:
         """How the CSV names it."""
-        return {"indicator": "", "item": ITEM_PREFIX, "criterion": CRITERION_PREFIX}[self.kind] + self.key
+        return measure_address(self.kind, self.key)
 
     @property
     def percent(self) -> bool:

@@ -1,7 +1,7 @@
 """The yearly monitoring of a roadmap: actual against target per measure and level, kept as a snapshot.
 
 Measures are the plan's indicators, its items with yearly targets (Tomsk) and its criteria. For each,
-for one year, the current submitted figures (tasks/indicators.py) roll up in SQL (GROUP BY):
+for one year, the current submitted figures (monitoring/figures.py) roll up in SQL (GROUP BY):
 organisation → municipality → territory, as sums of numerators and denominators (never averages of
 percentages) or of counts. A figure submitted for a level itself (a УО's for its municipality, an empty
 `org` for the whole territory) is that level's figure; the sum from below is used where there is none.
@@ -49,7 +49,17 @@ from models.store import (
     RoadmapVersion,
 )
 from models.territory import in_territory
-from tasks.measures import VERDICT_WORDS, Judgement, Measure, band, judge, measures, ru_number, valid_years, year_span
+from monitoring.measures import (
+    VERDICT_WORDS,
+    Judgement,
+    Measure,
+    band,
+    judge,
+    measures,
+    ru_number,
+    valid_years,
+    year_span,
+)
 
 
 class MonitoringError(Exception):

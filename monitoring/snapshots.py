@@ -1,6 +1,6 @@
 """Monitoring snapshots: record a run's results (append-only), summarise them, read them back for reports.
 
-`take_snapshot` evaluates a roadmap for a year (tasks/monitoring.py) and writes a `monitoring_snapshot`
+`take_snapshot` evaluates a roadmap for a year (monitoring/evaluate.py) and writes a `monitoring_snapshot`
 row (plan version, the loads whose figures it used, a JSON summary) with one `monitoring_result` row per
 measure, level and scope, and one audit event (`monitoring.snapshot`). Snapshots are never updated or
 deleted: a re-run after corrected figures is a new snapshot, and the earlier one still says what was
@@ -21,8 +21,9 @@ from sqlmodel import Session, col
 from audit.chain import ActorLike, identify, record_event
 from models.plan import Roadmap
 from models.store import MonitoringResult, MonitoringSnapshot
-from tasks.measures import ru_number
-from tasks.monitoring import evaluate, monitoring_year, require_measures, stored_plan
+from monitoring.evaluate import evaluate, monitoring_year, require_measures, stored_plan
+from monitoring.measures import measure_address, ru_number
+from monitoring.view import ResultLine
 
 HEADLINE_VERDICTS = ("met", "within", "missed", "no-data", "no-target")
 
@@ -73,7 +74,7 @@ def take_snapshot(
 
 
 def _address(row: dict[str, Any]) -> str:
-    return {"indicator": "", "item": "item:", "criterion": "criterion:"}[row["kind"]] + row["key"]
+    return measure_address(row["kind"], row["key"])
 
 
 def summarise(plan: Roadmap, snapshot: MonitoringSnapshot, rows: list[dict[str, Any]], *, run: int) -> dict[str, Any]:
@@ -140,33 +141,17 @@ def summary_markdown(summary: dict[str, Any]) -> str:
 # -- the view a report reads -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ResultView:
-    """One result row as a report reads it."""
-
-    kind: str
-    key: str
-    name: str
-    unit: str
-    level: str
-    scope: str
-    scope_name: str
-    target: float | None
-    actual: float | None
-    numerator: float | None
-    denominator: float | None
-    computed: float | None
-    submitted: float | None
-    basis: str
-    verdict: str
-    verdict_text: str
-    deviation: float | None
-    score: str | None
-    detail: dict[str, Any]
-
-    @property
-    def differs(self) -> bool:
-        return bool(self.detail.get("differs"))
+def result_line(r: MonitoringResult, municipality: str = "") -> ResultLine:
+    """A stored result row as the one row type reports read (the municipality is the report's to fill in)."""
+    computed = r.detail.get("computed") or {}
+    return ResultLine(
+        address=measure_address(r.kind, r.key), kind=r.kind, key=r.key, name=r.name, unit=r.unit, level=r.level,
+        scope=r.scope, scope_name=r.scope_name, municipality=municipality, target=r.target, actual=r.actual,
+        numerator=r.numerator, denominator=r.denominator, computed=r.computed, submitted=r.submitted, basis=r.basis,
+        verdict=r.verdict, verdict_text=r.verdict_text, deviation=r.deviation, score=r.score,
+        differs=bool(r.detail.get("differs")), done=computed.get("done"), of=computed.get("of"),
+        detail=dict(r.detail),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -181,15 +166,15 @@ class SnapshotView:
     plan_version: int
     load_ids: tuple[int, ...]
     summary: dict[str, Any]
-    results: tuple[ResultView, ...]
+    results: tuple[ResultLine, ...]
 
-    def at_level(self, level: str) -> list[ResultView]:
+    def at_level(self, level: str) -> list[ResultLine]:
         return [r for r in self.results if r.level == level]
 
-    def territory(self) -> list[ResultView]:
+    def territory(self) -> list[ResultLine]:
         return self.at_level(self.summary["level"])
 
-    def of(self, kind: str, key: str) -> list[ResultView]:
+    def of(self, kind: str, key: str) -> list[ResultLine]:
         return [r for r in self.results if r.kind == kind and r.key == key]
 
 
@@ -212,12 +197,11 @@ def snapshot_view(
         .where(col(MonitoringResult.snapshot_id) == snapshot.id)
         .order_by(col(MonitoringResult.id))
     ).scalars()  # fmt: skip
-    fields = [f for f in ResultView.__dataclass_fields__]
     return SnapshotView(
         id=snapshot.id or 0, roadmap_id=snapshot.roadmap_id, year=snapshot.year, taken_at=snapshot.taken_at,
         taken_by=snapshot.taken_by, plan_version=snapshot.plan_version, load_ids=tuple(snapshot.load_ids),
         summary=dict(snapshot.summary),
-        results=tuple(ResultView(**{f: getattr(r, f) for f in fields}) for r in results),
+        results=tuple(result_line(r) for r in results),
     )  # fmt: skip
 
 
