@@ -8,7 +8,6 @@ year outside the plan, a bad option), with every problem on stderr and nothing w
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -27,14 +26,16 @@ from cli.registry import (
     _refuse,
 )
 from cli.runner import actor, quiet_prefect, run_audited_flow, store_url
-from models.db import StoreError, session_scope
+from cli.store import cli_context
+from models.db import StoreError
 from models.settings import SettingsError
 from monitoring.evaluate import MonitoringError
-from monitoring.figures import VALUE_COLUMNS, list_values, load_values, parse_values_csv, registry_orgs
-from monitoring.snapshots import SNAPSHOT_COLUMNS, list_snapshots
+from monitoring.figures import VALUE_COLUMNS
+from monitoring.snapshots import SNAPSHOT_COLUMNS
+from operations.monitoring import figures, load_figures
+from operations.monitoring import snapshots as snapshots_of
 from reports.files import ReportError
 from tasks.registry import RegistryError
-from tasks.sweep import active_roadmaps
 
 indicators_app = _group(
     "Submitted figures: indicator values, item counts and criteria answers per year and organisation."
@@ -60,22 +61,11 @@ def indicators_load(
     Example: roadmap indicators load roadmaps/registry/tomsk-indicators.csv
     """
     text, digest = _read(file)
-    try:
-        who = actor(by)
-    except SettingsError as exc:
-        raise _fail(f"error: {exc}") from None
-    engine = _engine(db)
-    try:
-        with session_scope(engine) as session:
-            plans = {plan.id: plan for plan in active_roadmaps(session)}
-            try:
-                rows = parse_values_csv(text, source=str(file), plans=plans, orgs=registry_orgs(session))
-            except RegistryError as exc:
-                raise _refuse(file, exc) from None
-            report = load_values(session, rows, actor=who, now=datetime.now(UTC), source=str(file), sha256=digest,
-                                 dry_run=dry_run)  # fmt: skip
-    finally:
-        engine.dispose()
+    with cli_context(db, by=by) as ctx:
+        try:
+            report = load_figures(ctx, text=text, source=str(file), sha256=digest, dry_run=dry_run)
+        except RegistryError as exc:
+            raise _refuse(file, exc) from None
     for line in report.lines():
         typer.echo(line)
 
@@ -96,10 +86,8 @@ def indicators_list(
 
     Example: roadmap indicators list --roadmap tomsk-2020-2024 --year 2021 --format csv
     """
-    engine = _engine(db, readonly=True)
-    with session_scope(engine, readonly=True) as session:
-        rows = list_values(session, roadmap=roadmap, year=year, include_superseded=all_)
-    engine.dispose()
+    with cli_context(db, readonly=True) as ctx:
+        rows = figures(ctx, roadmap=roadmap, year=year, include_superseded=all_)
     columns = VALUE_COLUMNS + (("load", "superseded_at", "superseded_by_load") if all_ else ())
     _print(rows, columns, format, empty="(no figures match)")
 
@@ -180,12 +168,8 @@ def snapshots(
 
     Example: roadmap snapshots --roadmap tomsk-2020-2024 --year 2021
     """
-    engine = _engine(db, readonly=True)
-    try:
-        with session_scope(engine, readonly=True) as session:
-            rows = list_snapshots(session, roadmap_id=roadmap, year=year)
-    finally:
-        engine.dispose()
+    with cli_context(db, readonly=True) as ctx:
+        rows = snapshots_of(ctx, roadmap=roadmap, year=year)
     _print(
         rows, SNAPSHOT_COLUMNS, format, empty="(no snapshots match: roadmap monitor --roadmap ID --year YEAR takes one)"
     )

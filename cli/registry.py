@@ -11,20 +11,18 @@ import hashlib
 import json
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import typer
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import col
 
-from cli.runner import actor, store_url
+from cli.runner import store_url
+from cli.store import cli_context
 from models.addresses import mask_url
-from models.db import StoreError, open_store, session_scope
+from models.db import StoreError, open_store
 from models.settings import SettingsError
-from models.store import Contact, Organisation
+from operations.registry import list_contacts, list_organisations, load_registry
 from tasks.registry import (
     ORG_COLUMNS,
     ORG_OPTIONAL,
@@ -105,35 +103,16 @@ def _load(
     parse: Callable[..., Sequence[Any]], load: Callable[..., LoadReport],
     after: Callable[..., list[str]] | None = None,
 ) -> None:  # fmt: skip
-    """Read, check and load one file in one transaction, then print what changed; refuse it whole on any problem.
-
-    `after(session, report, actor=, now=, dry_run=)` runs in the same transaction (the organisations' fan-out
-    to the roadmaps); in a dry run it sees the load written inside a savepoint that is then rolled back.
-    """
+    """Read, check and load one file in one transaction (operations.registry.load_registry), then print what
+    changed; refuse it whole on any problem."""
     text, digest = _read(file)
     try:
         rows = parse(text, source=str(file))
     except RegistryError as exc:
         raise _refuse(file, exc) from None
-    try:
-        who = actor(by)
-    except SettingsError as exc:
-        raise _fail(f"error: {exc}") from None
-    engine = _engine(db)
-    now = datetime.now(UTC)
-    extra: list[str] = []
-    try:
-        with session_scope(engine) as session:
-            report = load(session, rows, actor=who, now=now, source=str(file), sha256=digest, dry_run=dry_run)
-            if after is not None and dry_run:
-                savepoint = session.begin_nested()
-                load(session, rows, actor=who, now=now, source=str(file), sha256=digest)  # what it would write
-                extra = after(session, report, actor=who, now=now, dry_run=True)
-                savepoint.rollback()
-            elif after is not None:
-                extra = after(session, report, actor=who, now=now, dry_run=False)
-    finally:
-        engine.dispose()
+    with cli_context(db, by=by) as ctx:
+        report, extra = load_registry(ctx, rows, source=str(file), sha256=digest, load=load, after=after,
+                                      dry_run=dry_run)  # fmt: skip
     for warning in report.warnings:
         typer.echo(f"warning: {warning}", err=True)
     for line in report_lines(report) + [f"  {line}" for line in extra]:
@@ -256,18 +235,9 @@ def orgs_list(
         if read_kind(kind) is None:
             raise _fail(f"--kind: {kind_problem(kind)}")
         kind = read_kind(kind)
-    query = select(Organisation)
-    for column, value in (("region", region), ("municipality", municipality), ("kind", kind)):
-        if value is not None:
-            query = query.where(col(getattr(Organisation, column)) == value)
-    if not all_:
-        query = query.where(col(Organisation.active).is_(True))
-    order = (Organisation.region, Organisation.municipality, Organisation.kind, Organisation.id)
     columns = ORG_COLUMNS + ORG_OPTIONAL
-    engine = _engine(db, readonly=True)
-    with session_scope(engine) as session:
-        orgs = session.execute(query.order_by(*order)).scalars().all()
-    engine.dispose()
+    with cli_context(db, readonly=True) as ctx:
+        orgs = list_organisations(ctx, region=region, municipality=municipality, kind=kind, include_inactive=all_)
     rows = [{c: getattr(org, c) for c in columns} for org in orgs]
     for row in rows:
         row["curator_url"], row["head_url"] = (_masked(row[k], show_secrets) for k in ("curator_url", "head_url"))
@@ -288,15 +258,8 @@ def parties_list(
 
     Example: roadmap parties list --roadmap tomsk-2020-2024
     """
-    query = select(Contact).order_by(Contact.roadmap_id, Contact.party)
-    if roadmap is not None:
-        query = query.where(col(Contact.roadmap_id) == roadmap)
-    if party is not None:
-        query = query.where(col(Contact.party) == party)
-    engine = _engine(db, readonly=True)
-    with session_scope(engine) as session:
-        contacts = session.execute(query).scalars().all()
-    engine.dispose()
+    with cli_context(db, readonly=True) as ctx:
+        contacts = list_contacts(ctx, roadmap=roadmap, party=party)
     rows = [{"roadmap": c.roadmap_id, "party": c.party, "name": c.name, "email": c.email,
              "url": _masked(c.url, show_secrets)} for c in contacts]  # fmt: skip
     _print(rows, ("roadmap", *PARTY_COLUMNS), format, empty="(no contacts match)")

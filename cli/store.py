@@ -6,21 +6,22 @@ import csv
 import json
 import sys
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
 import click
 import typer
-from sqlalchemy import func, select
-from sqlmodel import col
 
 from cli.runner import actor, quiet_prefect, run_audited_flow, store_url
 from models.db import StoreError, describe, open_store, session_scope
 from models.loader import PlanError, load_plan
 from models.plan_diff import diff_plans
-from models.settings import SettingsError
-from models.store import STATUSES, Milestone, Organisation, RoadmapRecord
+from models.settings import SettingsError, get_settings
+from models.store import STATUSES
+from operations.context import Clock, Context
+from operations.store import store_summary
 from tasks.status import (
     FilterError,
     StatusFilter,
@@ -57,6 +58,21 @@ def _engine(db: str | None, *, readonly: bool = False):  # type: ignore[no-untyp
         return open_store(url, readonly=readonly)
     except StoreError as exc:
         raise _fail(f"error: {exc}") from None
+
+
+@contextmanager
+def cli_context(db: str | None, *, readonly: bool = False, by: str | None = None) -> Iterator[Context]:
+    """What a command's operation runs with: the store (--db), who acts (--by, ROADMAP_ACTOR or the OS user),
+    the clock read once now, and the settings; the store is closed when the command is done."""
+    engine = _engine(db, readonly=readonly)
+    try:
+        try:
+            ctx = Context(engine=engine, actor=actor(by), clock=Clock(), settings=get_settings())
+        except SettingsError as exc:
+            raise _fail(f"error: {exc}") from None
+        yield ctx
+    finally:
+        engine.dispose()
 
 
 def sync(
@@ -261,19 +277,16 @@ def info(db: DbOption = None) -> None:
     Example: roadmap info
     """
     url = _url(db)
-    engine = _engine(db, readonly=True)
     from models.migrations import current_revision
 
-    with session_scope(engine, readonly=True) as session:
-        roadmaps = session.execute(select(col(RoadmapRecord.id), col(RoadmapRecord.current_version))).all()
-        orgs = session.execute(select(func.count()).select_from(Organisation)).scalar_one()
-        milestones = session.execute(select(func.count()).select_from(Milestone)).scalar_one()
+    with cli_context(db, readonly=True) as ctx:
+        held = store_summary(ctx)
+        revision = current_revision(ctx.engine)
     typer.echo(f"store: {describe(url)}")
-    typer.echo(f"schema revision: {current_revision(engine)}")
-    typer.echo(f"organisations: {orgs}; milestones: {milestones}")
-    for roadmap_id, version in roadmaps:
+    typer.echo(f"schema revision: {revision}")
+    typer.echo(f"organisations: {held.organisations}; milestones: {held.milestones}")
+    for roadmap_id, version in held.roadmaps:
         typer.echo(f"roadmap {roadmap_id}: version {version}")
-    engine.dispose()
 
 
 def register(app: typer.Typer) -> None:

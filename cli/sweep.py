@@ -6,17 +6,14 @@ import json
 from typing import Annotated, Literal
 
 import typer
-from sqlalchemy import func, select
-from sqlmodel import col
 
 from cli.runner import actor, quiet_prefect, run_audited_flow
-from cli.store import DbOption, _engine, _fail, _parse_date, _url
-from models.addresses import is_email, mask_url
-from models.db import StoreError, session_scope
-from models.store import OutboxMessage
-from tasks.sweep import SweepScopeError, check_sweep_scope
+from cli.store import DbOption, _fail, _parse_date, _url, cli_context
+from models.db import StoreError
+from operations.outbox import STATES, outbox_overview
+from operations.sweep import check_scope
+from tasks.sweep import SweepScopeError
 
-STATES = ("pending", "failed", "sent", "no-contact")
 EXIT_FAILED_SENDS = 1
 
 
@@ -55,14 +52,11 @@ def sweep(
     """
     day = _parse_date(as_of, "--as-of")
     url = _url(db)
-    engine = _engine(db)
-    try:
-        with session_scope(engine, readonly=True) as session:
-            check_sweep_scope(session, roadmaps=roadmap, timezones=timezone)
-    except SweepScopeError as exc:
-        raise _fail(f"error: {exc}") from None
-    finally:
-        engine.dispose()
+    with cli_context(db) as op:
+        try:
+            check_scope(op, roadmaps=roadmap, timezones=timezone)
+        except SweepScopeError as exc:
+            raise _fail(f"error: {exc}") from None
     quiet_prefect()
     from flows.sweep import sweep as sweep_flow
 
@@ -103,50 +97,11 @@ def outbox(
     """
     if ctx.invoked_subcommand is not None:
         return
-    engine = _engine(db, readonly=True)
-    with session_scope(engine, readonly=True) as session:
-        counts: dict[str, int] = dict(
-            session.execute(select(col(OutboxMessage.state), func.count()).group_by(col(OutboxMessage.state)))
-            .tuples()
-            .all()
-        )
-        errors_query = (
-            select(col(OutboxMessage.last_error), func.count(), func.count(func.distinct(OutboxMessage.recipient)),
-                   func.min(OutboxMessage.next_attempt_at))
-            .where(col(OutboxMessage.state) == "failed")
-            .group_by(col(OutboxMessage.last_error))
-            .order_by(func.count().desc())
-        )  # fmt: skip
-        if roadmap:
-            errors_query = errors_query.where(col(OutboxMessage.roadmap_id) == roadmap)
-        errors = session.execute(errors_query).all()
-        query = select(OutboxMessage).order_by(col(OutboxMessage.id).desc())
-        if state == "open":
-            query = query.where(col(OutboxMessage.state) != "sent")
-        elif state != "all":
-            query = query.where(col(OutboxMessage.state) == state)
-        if roadmap:
-            query = query.where(col(OutboxMessage.roadmap_id) == roadmap)
-        if limit:
-            query = query.limit(limit)
-        rows = session.execute(query).scalars().all()
-    engine.dispose()
-    failed = [
-        {"error": error, "messages": n, "recipients": recipients, "next_attempt_at": nxt.isoformat() if nxt else None}
-        for error, n, recipients, nxt in errors
-    ]
-    shown = [
-        {
-            "id": r.id, "state": r.state, "kind": r.kind, "key": r.key, "roadmap": r.roadmap_id,
-            "recipient": r.recipient if is_email(r.recipient) or r.state == "no-contact" else mask_url(r.recipient),
-            "party": r.party, "due_on": r.due_on.isoformat(), "attempts": r.attempts,
-            "next_attempt_at": r.next_attempt_at.isoformat() if r.next_attempt_at else None,
-            "sent_at": r.sent_at.isoformat() if r.sent_at else None, "last_error": r.last_error,
-        }
-        for r in rows
-    ]  # fmt: skip
+    with cli_context(db, readonly=True) as op:
+        overview = outbox_overview(op, state=state, roadmap=roadmap, limit=limit)
+    counts, failed, shown = overview["counts"], overview["errors"], overview["messages"]
     if format == "json":
-        typer.echo(json.dumps({"counts": counts, "errors": failed, "messages": shown}, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(overview, ensure_ascii=False, indent=2))
         return
     typer.echo("outbox: " + ", ".join(f"{s} {counts.get(s, 0)}" for s in STATES))
     for e in failed:

@@ -14,13 +14,11 @@ from typing import Any, Literal
 from prefect import flow
 
 from flows.audit_steps import CheckpointRefused, audit_finish, audit_start, run_actor
-from models.db import open_store
-from models.settings import get_settings
+from flows.tasks import check_can_send_task, dispatch_task, flow_store, publish_dispatch_summary
 from notifications.dispatch import make_notifier
 from notifications.links import link_maker
 from operations.context import Actor
 from outbox.send import DeliveryFailed
-from tasks.prefect_tasks import check_can_send_task, dispatch_task, publish_dispatch_summary
 
 
 @flow(name="dispatch", flow_run_name="dispatch the outbox")
@@ -37,8 +35,7 @@ def dispatch(
 
     Returns {"dispatch": DispatchReport, "lines": [...], "recorded": [...]}.
     """
-    settings = get_settings()
-    engine = open_store(db or settings.db_url)
+    settings, engine = flow_store(db)
     now = now or datetime.now(UTC)
     smtp = smtp_url or settings.smtp_url
     who = run_actor(actor, default="dispatch")

@@ -19,15 +19,10 @@ from typing import Any, Literal
 from prefect import flow
 
 from flows.audit_steps import CheckpointRefused, audit_finish, audit_start, run_actor, stamp_history
-from models.db import open_store, session_scope
-from models.settings import get_settings
-from notifications.dispatch import make_notifier
-from notifications.notice import MONITORING
-from operations.context import Actor
-from reports.monitoring import report_file
-from tasks.prefect_tasks import (
+from flows.tasks import (
     build_monitoring_report_task,
     dispatch_task,
+    flow_store,
     publish_monitoring_report,
     publish_monitoring_summary,
     queue_monitoring_notice_task,
@@ -35,6 +30,11 @@ from tasks.prefect_tasks import (
     take_snapshot_task,
     write_monitoring_files_task,
 )
+from models.db import session_scope
+from notifications.dispatch import make_notifier
+from notifications.notice import MONITORING
+from operations.context import Actor
+from reports.monitoring import report_file
 
 
 def _run_name() -> str:
@@ -64,8 +64,7 @@ def monitor(
     sends no notice. `external="record"` keeps every non-e-mail channel from leaving the machine, as in the
     sweep.
     """
-    settings = get_settings()
-    engine = open_store(db or settings.db_url)
+    settings, engine = flow_store(db)
     now = now or datetime.now(UTC)
     who = run_actor(actor, default=settings.actor or "monitor")
     folder = Path(report_dir) if report_dir else settings.data_dir / "reports"

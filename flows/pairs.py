@@ -14,8 +14,7 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from models.db import open_store
-from models.settings import get_settings
+from flows.tasks import flow_store
 from operations import mentorship
 from operations.context import Actor, Clock, Context, Via
 
@@ -55,8 +54,7 @@ def form_pairs(
     ({"proposal", "pairs": [{"mentor", "mentees", "form", "reasons"}], "unmatched": [{"mentee", "reason"}], …})."""
     from prefect.runtime import flow_run
 
-    settings = get_settings()
-    engine = open_store(db or settings.db_url)
+    settings, engine = flow_store(db)
     who = Actor(actor, via, f"flow run {flow_run.id}") if actor else Actor.scheduled(str(flow_run.id))
     ctx = Context(engine, who, Clock.at(now) if now else Clock(), settings)
     try:

@@ -13,20 +13,20 @@ from typing import Any
 from prefect import flow
 
 from flows.audit_steps import run_actor, stamp_history
-from models.db import open_store, session_scope
-from models.settings import get_settings
-from reports.execution import summary_lines
-from reports.files import Format
-from reports.monitoring import summary_lines as monitoring_lines
-from tasks.prefect_tasks import (
+from flows.tasks import (
     build_execution_report_task,
     build_monitoring_report_task,
+    flow_store,
     publish_execution_summary,
     publish_monitoring_report,
     roadmap_today_task,
     write_execution_report_task,
     write_monitoring_report_task,
 )
+from models.db import session_scope
+from reports.execution import summary_lines
+from reports.files import Format
+from reports.monitoring import summary_lines as monitoring_lines
 
 
 def _run_name() -> str:
@@ -55,7 +55,7 @@ def report_audit(
 
     Without `as_of` the report is as of today in the roadmap's time zone (`now`, default the clock).
     """
-    engine = open_store(db or get_settings().db_url)
+    engine = flow_store(db)[1]
     try:
         with session_scope(engine, readonly=True) as session:
             day = as_of or roadmap_today_task(session, roadmap_id=roadmap, now=now or datetime.now(UTC))
@@ -88,7 +88,7 @@ def report_monitoring(
     """Build the monitoring report of the latest snapshot of `roadmap` for `year` (or of `snapshot`), write it
     to `output` atomically and publish its headline as an artifact. Raises ReportError when there is no
     snapshot (run the monitor flow first)."""
-    engine = open_store(db or get_settings().db_url)
+    engine = flow_store(db)[1]
     try:
         with session_scope(engine, readonly=True) as session:
             report = build_monitoring_report_task(session, roadmap_id=roadmap, year=year, snapshot_id=snapshot)

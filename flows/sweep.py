@@ -11,22 +11,22 @@ from sqlalchemy.engine import Engine
 
 from audit.chain import ActorLike
 from flows.audit_steps import CheckpointRefused, audit_finish, audit_start, run_actor
+from flows.tasks import (
+    check_can_send_task,
+    dispatch_task,
+    flow_store,
+    load_roadmaps,
+    local_dates_task,
+    publish_sweep_summary,
+)
 from models.calendar import default_calendar
-from models.db import open_store, session_scope
+from models.db import session_scope
 from models.plan import Roadmap
-from models.settings import get_settings
 from notifications.dispatch import make_notifier
 from notifications.links import link_maker
 from operations.context import Actor
 from outbox.messages import dry_run_groups, preview
 from outbox.send import DeliveryFailed
-from tasks.prefect_tasks import (
-    check_can_send_task,
-    dispatch_task,
-    load_roadmaps,
-    local_dates_task,
-    publish_sweep_summary,
-)
 from tasks.sweep import DecideReport, check_sweep_scope, decide_reminders, roadmap_zones
 
 
@@ -70,8 +70,7 @@ def sweep(
     anything. When sends failed, the run ends failed (DeliveryFailed, carrying the result) after
     everything was recorded: the failed digests stay queued for the dispatch runs to retry.
     """
-    settings = get_settings()
-    engine = open_store(db or settings.db_url)
+    settings, engine = flow_store(db)
     now = now or datetime.now(UTC)
     smtp = smtp_url or settings.smtp_url
     links = link_maker(settings)  # digests link to the pages when they have an address (ROADMAP_WEB_URL)

@@ -8,10 +8,9 @@ from typing import Any
 from prefect import flow
 
 from flows.audit_steps import CheckpointRefused, audit_finish, audit_start, run_actor
-from models.db import open_store, session_scope
-from models.settings import get_settings
+from flows.tasks import flow_store, load_plan_file, publish_sync_summary, sync_plan_task
+from models.db import session_scope
 from operations.context import Actor
-from tasks.prefect_tasks import load_plan_file, publish_sync_summary, sync_plan_task
 
 
 @flow(name="sync-roadmap", flow_run_name="sync {plan}")
@@ -31,8 +30,7 @@ def sync_roadmap(
     `allow_empty`, which stores the plan with the problems as the report's warnings.
     """
     roadmap, text = load_plan_file(plan)
-    settings = get_settings()
-    engine = open_store(db or settings.db_url)
+    settings, engine = flow_store(db)
     now = now or datetime.now(UTC)
     who = run_actor(actor, default=settings.actor or "operator")
     try:

@@ -2,7 +2,12 @@
 
 The status shown is derived in SQL from the stored status and the date in each milestone's own time
 zone: an open dated milestone is `overdue` after its window ends, `due` while its window is open and
-`planned` before it opens. Waiting, done and retired milestones show as stored.
+`planned` before it opens. Waiting, done and retired milestones show as stored. The rule is written once
+(`window_passed`, `window_opened`): the status query derives with it and the sweep (tasks/sweep.py) stores
+with it.
+
+Today's date is passed in (one date, or `LocalDates`: one per time zone, derived once from the clock);
+nothing here reads the clock.
 """
 
 from __future__ import annotations
@@ -73,11 +78,31 @@ class StatusRow:
         }  # fmt: skip
 
 
-def local_dates(session: Session, *, now: datetime) -> dict[str, date]:
+class LocalDates(dict[str, date]):
+    """Today's date in each time zone, derived once from one instant; `fallback` (the date in UTC at that
+    instant) stands for a zone not among them."""
+
+    def __init__(self, dates: dict[str, date], *, fallback: date) -> None:
+        super().__init__(dates)
+        self.fallback = fallback
+
+
+def local_dates(session: Session, *, now: datetime) -> LocalDates:
     """Today's date in every time zone the store's milestones use."""
     zones = session.execute(select(col(Milestone.timezone)).distinct()).scalars().all()
     moment = now if now.tzinfo else now.replace(tzinfo=UTC)
-    return {zone: moment.astimezone(ZoneInfo(zone)).date() for zone in zones}
+    return LocalDates(
+        {zone: moment.astimezone(ZoneInfo(zone)).date() for zone in zones}, fallback=moment.astimezone(UTC).date()
+    )
+
+
+def _fallback(as_of: dict[str, date]) -> date:
+    """The date for a zone the dates do not name: LocalDates says; a plain mapping gives its earliest date."""
+    if isinstance(as_of, LocalDates):
+        return as_of.fallback
+    if not as_of:
+        raise ValueError("as_of: no date for any time zone (pass local_dates(session, now=...))")
+    return min(as_of.values())
 
 
 class FilterError(Exception):
@@ -131,11 +156,24 @@ def _today(as_of: date | dict[str, date]) -> ColumnElement[Any]:
     if isinstance(as_of, date):
         return literal(as_of)
     if not as_of:
-        return literal(date.today())
+        return literal(_fallback(as_of))
     return case(
         *((col(Milestone.timezone) == zone, literal(d)) for zone, d in as_of.items()),
         else_=literal(min(as_of.values())),
     )
+
+
+# -- the status rule: the status query derives with it, the sweep stores with it --------------------------
+
+
+def window_passed(today: date | ColumnElement[Any]) -> ColumnElement[bool]:
+    """An open dated milestone is overdue: its window ended before `today`."""
+    return and_(col(Milestone.window_end).is_not(None), col(Milestone.window_end) < today)
+
+
+def window_opened(today: date | ColumnElement[Any]) -> ColumnElement[bool]:
+    """An open dated milestone that is not overdue is due: its window has opened (or has no start)."""
+    return or_(col(Milestone.window_start).is_(None), col(Milestone.window_start) <= today)
 
 
 def effective_status(as_of: date | dict[str, date]) -> ColumnElement[str]:
@@ -144,11 +182,7 @@ def effective_status(as_of: date | dict[str, date]) -> ColumnElement[str]:
     return case(
         (
             col(Milestone.status).in_(DATED_OPEN),
-            case(
-                (and_(col(Milestone.window_end).is_not(None), col(Milestone.window_end) < today), "overdue"),
-                (or_(col(Milestone.window_start).is_(None), col(Milestone.window_start) <= today), "due"),
-                else_="planned",
-            ),
+            case((window_passed(today), "overdue"), (window_opened(today), "due"), else_="planned"),
         ),
         else_=col(Milestone.status),
     )
@@ -253,7 +287,7 @@ def status_rows(
         query = query.offset(offset)
     decode = lru_cache(maxsize=4096)(json.loads)
     for row in session.execute(query.execution_options(yield_per=batch)):
-        day = as_of if isinstance(as_of, date) else as_of.get(row.timezone, date.today())
+        day = as_of if isinstance(as_of, date) else as_of.get(row.timezone) or _fallback(as_of)
         item = items[(row.roadmap_id, row.item_number)]
         yield StatusRow(
             id=row.id, roadmap=row.roadmap_id, item=row.item_number, title=item.title, org=row.org_id or None,

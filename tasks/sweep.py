@@ -24,7 +24,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import Select, and_, func, not_, or_, select, update
 from sqlmodel import Session, col
 
 from audit.chain import ActorLike, as_utc, record_event
@@ -35,6 +35,7 @@ from models.plan import Item, Party, Roadmap
 from models.store import DeadlineChange, Milestone, Organisation, OutboxMessage
 from outbox.queue import NO_CONTACT, queue
 from tasks.registry import Address, contacts_for
+from tasks.status import window_opened, window_passed
 
 OPEN = ("planned", "due", "overdue")
 
@@ -252,14 +253,11 @@ def _new_rows(session: Session, roadmap_id: str, rows: list[dict[str, Any]]) -> 
 def _move_statuses(
     session: Session, roadmap_id: str, zone: str, day: date, report: DecideReport, *, dry_run: bool
 ) -> None:
+    # the status rule of tasks/status.py, stored: a dated open milestone always has a window end (sync and
+    # reopen store "waiting-for-date" without one), so "not passed" is "ends today or later"
     here = and_(col(Milestone.roadmap_id) == roadmap_id, col(Milestone.timezone) == zone)
-    to_overdue = and_(here, col(Milestone.status).in_(("planned", "due")), col(Milestone.window_end) < day)
-    to_due = and_(
-        here,
-        col(Milestone.status) == "planned",
-        or_(col(Milestone.window_start).is_(None), col(Milestone.window_start) <= day),
-        col(Milestone.window_end) >= day,
-    )
+    to_overdue = and_(here, col(Milestone.status).in_(("planned", "due")), window_passed(day))
+    to_due = and_(here, col(Milestone.status) == "planned", window_opened(day), not_(window_passed(day)))
     if dry_run:
         report.to_overdue += session.execute(select(func.count()).select_from(Milestone).where(to_overdue)).scalar_one()
         report.to_due += session.execute(select(func.count()).select_from(Milestone).where(to_due)).scalar_one()

@@ -1,4 +1,6 @@
-"""The task functions wrapped as Prefect tasks (coarse: one per roadmap, never one per milestone).
+"""The plain functions wrapped as Prefect tasks (coarse: one per roadmap, never one per milestone), beside the
+flows that use them, and what every flow opens: its settings and store (`flow_store`). A flow sends through
+`notifications.dispatch.make_notifier`, the one notifier factory.
 
 Sessions are passed in by the flow, so results are never cached across runs (NO_CACHE) and nothing
 here is hashed or persisted by Prefect.
@@ -17,9 +19,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from audit.chain import ActorLike
-from models.db import session_scope
+from models.db import open_store, session_scope
 from models.loader import load_plan
 from models.plan import Roadmap
+from models.settings import Settings, get_settings
 from monitoring.evaluate import stored_plan
 from monitoring.notices import NoticeReport, queue_monitoring_notice
 from monitoring.snapshots import SnapshotReport, take_snapshot
@@ -37,6 +40,15 @@ from reports.execution import (
 from tasks.status import local_dates
 from tasks.sweep import active_roadmaps
 from tasks.sync import SyncReport, summary_markdown, sync_plan
+
+
+def flow_store(db: str | None) -> tuple[Settings, Engine]:
+    """The settings and the store a flow runs on: the `db` parameter, else the configured store (ROADMAP_DB).
+
+    The caller disposes of the engine when the run ends.
+    """
+    settings = get_settings()
+    return settings, open_store(db or settings.db_url)
 
 
 @task(name="load-plan", cache_policy=NO_CACHE)
