@@ -18,9 +18,9 @@ T = TypeVar("T")
 # process for a second at exit, and none of Prefect's own log lines among our output: a refused input
 # raised inside a flow would otherwise print Prefect's ERROR log with the traceback before our one-line
 # message, and its shutdown warnings are noise (the temporary server's own services log ERROR with a
-# traceback when they are cancelled mid-flush at exit, which a busy machine hits). What went wrong is said by the command itself; an
-# unexpected error still ends in Python's traceback and exit 1. These are defaults: an operator's own
-# PREFECT_* settings win (PREFECT_LOGGING_LEVEL=INFO shows the runs).
+# traceback when they are cancelled mid-flush at exit, which a busy machine hits). What went wrong is
+# said by the command itself; an unexpected error still ends in Python's traceback and exit 1. These
+# are defaults: an operator's own PREFECT_* settings win (PREFECT_LOGGING_LEVEL=INFO shows the runs).
 _PREFECT_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_LOGGING_LEVEL": "CRITICAL",
