@@ -14,6 +14,7 @@ import typer
 
 from audit.chain import audit_events
 from cli.audit_chain import audit_app
+from cli.errors import refuse
 from cli.runner import actor
 from cli.store import DbOption, _engine, _fail, _parse_date
 from models.addresses import mask_contacts
@@ -136,7 +137,7 @@ def complete(
                    f"{' for ' + row.org_id if row.org_id else ''}) done by {who}{suffix}")  # fmt: skip
         _receipts(ctx, start, "milestone.completed")
     except CompletionError as exc:
-        raise _fail(f"refused: {exc}") from None
+        raise refuse(str(exc)) from None
     finally:
         engine.dispose()
 
@@ -166,7 +167,7 @@ def reopen(
         typer.echo(f"milestone {milestone} reopened: {reason}")
         _receipts(ctx, start, "milestone.reopened")
     except CompletionError as exc:
-        raise _fail(f"refused: {exc}") from None
+        raise refuse(str(exc)) from None
     finally:
         engine.dispose()
 

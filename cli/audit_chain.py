@@ -205,7 +205,7 @@ def baseline(db: DbOption = None) -> None:
     try:
         count = audit_ops.baseline(ctx)
     except BaselineError as exc:
-        raise _fail(f"refused: {exc}") from None
+        raise _fail(f"error: {exc}") from None
     finally:
         ctx.engine.dispose()
     typer.echo(f"baseline: the state of {count} milestones recorded as found; roadmap audit verify checks from here")

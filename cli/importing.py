@@ -15,17 +15,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
+from cli.errors import fail as _fail
 from importer import ImportOptions, ImportRefusal, import_document
 from importer.emit import render, summary_lines
 from importer.review import render_review
 from models.plan import ID_PATTERN
-
-EXIT_INVALID = 2
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(EXIT_INVALID)
 
 
 def _write(path: Path, text: str, *, force: bool) -> None:

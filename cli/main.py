@@ -20,14 +20,13 @@ from cli import audit, demo, render, schedule, serve, store, sweep
 from cli import importing as import_command
 from cli import mentorship as mentorship_commands
 from cli import web as web_command
+from cli.errors import EXIT_INVALID, fail
 from cli.monitor import register as register_monitoring
 from cli.registry import orgs_app, parties_app
 from cli.report import report_app
 from models.deadline import DeadlineError, Period, parse_deadline
 from models.loader import PlanError, find_plans, load_plan
 from models.schema import plan_schema
-
-EXIT_INVALID = 2
 
 app = typer.Typer(
     name="roadmap",
@@ -44,12 +43,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-
-
-def fail(message: str) -> typer.Exit:
-    """Print a user-facing error to stderr and return the exit to raise (code 2)."""
-    typer.echo(message, err=True)
-    return typer.Exit(EXIT_INVALID)
 
 
 @app.command()

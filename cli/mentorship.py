@@ -64,7 +64,7 @@ def _run(call: Callable[[], T], file: Path | None = None) -> T:
             raise _fail(f"{len(exc.issues)} problems; nothing was accepted") from None
         raise _refuse(file, exc) from None
     except (MentorshipError, CompletionError) as exc:
-        raise _fail(f"refused: {exc}") from None
+        raise _fail(f"error: {exc}") from None
     except (StoreError, SettingsError) as exc:
         raise _fail(f"error: {exc}") from None
 

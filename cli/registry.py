@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 import typer
 from sqlalchemy.engine import Engine
 
+from cli.errors import fail as _fail
 from cli.runner import store_url
 from cli.store import cli_context
 from models.addresses import mask_url
@@ -39,8 +40,6 @@ from tasks.registry import (
 )
 from tasks.sync import fan_out_registry
 
-EXIT_INVALID = 2
-
 
 def _group(help: str) -> typer.Typer:
     return typer.Typer(help=help, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -61,11 +60,6 @@ FormatOption = Annotated[Literal["table", "json", "csv"], typer.Option("--format
 SecretsOption = Annotated[
     bool, typer.Option("--show-secrets", help="print apprise URLs in full (they are masked by default)")
 ]
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(message, err=True)
-    return typer.Exit(EXIT_INVALID)
 
 
 def _refuse(file: Path, exc: RegistryError) -> typer.Exit:

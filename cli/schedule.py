@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from cli.audit import _plan, bulk_file
+from cli.errors import refuse
 from cli.runner import actor
 from cli.store import DbOption, _engine, _fail
 from models.db import session_scope
@@ -71,12 +72,7 @@ def schedule(
                    f"{format_window(done.window_start, done.window_end)} ({before}); reminders now follow its "
                    "deadline")  # fmt: skip
     except ScheduleError as exc:
-        lines = str(exc).splitlines()
-        if len(lines) > 1:  # a CSV file: each line's problem as FILE:LINE: …, then the count
-            for text in lines:
-                typer.echo(text, err=True)
-            raise typer.Exit(2) from None
-        raise _fail(f"refused: {exc}") from None
+        raise refuse(str(exc)) from None
     finally:
         engine.dispose()
 

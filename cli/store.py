@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 import click
 import typer
 
+from cli.errors import fail as _fail
 from cli.runner import actor, quiet_prefect, run_audited_flow, store_url
 from models.db import StoreError, describe, open_store, session_scope
 from models.loader import PlanError, load_plan
@@ -33,15 +34,9 @@ from tasks.status import (
 )
 from tasks.sync import SyncRefused
 
-EXIT_INVALID = 2
 DbOption = Annotated[
     str | None, typer.Option("--db", help="store URL (any SQLAlchemy URL); default ROADMAP_DB or the default file")
 ]
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(message, err=True)
-    return typer.Exit(EXIT_INVALID)
 
 
 def _url(db: str | None) -> str:

@@ -330,4 +330,4 @@ def test_a_store_from_before_state_events_is_baselined_once(store, db_url, monke
     after = cli(monkeypatch, ["audit", "verify", "--db", db_url])
     assert after.exit_code == 0, after.output
     again = cli(monkeypatch, ["audit", "baseline", "--db", db_url])
-    assert again.exit_code == 2 and again.stderr.startswith("refused: the history was baselined already (event ")
+    assert again.exit_code == 2 and again.stderr.startswith("error: the history was baselined already (event ")

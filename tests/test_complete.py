@@ -303,7 +303,7 @@ def test_cli_complete_reopen_and_audit(store, db_url, tmp_path, monkeypatch):
     assert receipt[1] == "  not yet in a signed checkpoint: the next one (after the next scheduled run) will cover it"
     assert list((tmp_path / "data" / "files").rglob("*")), "the file was stored"
     again = runner.invoke(app, ["complete", str(m.id), "--evidence", "x", "--by", "oo_head", "--db", db_url])
-    assert again.exit_code == 2 and "refused: milestone" in again.stderr and "is already done" in again.stderr
+    assert again.exit_code == 2 and "error: milestone" in again.stderr and "is already done" in again.stderr
     nobody = runner.invoke(app, ["complete", "999999", "--evidence", "x", "--db", db_url])
     assert nobody.exit_code == 2 and "no milestone 999999 in the store" in nobody.stderr
     reopened = runner.invoke(app, ["reopen", str(m.id), "--reason", "не тот приказ", "--by", "uo", "--db", db_url])

@@ -354,11 +354,11 @@ def test_indicators_load_refuses_a_bad_file_with_exit_2_and_writes_nothing(engin
         f"{bad}:2: numerator: expected a number such as 12 or 12,5, found «много»",
         f"{bad}:3: org: unknown organisation «nobody»: expected an id of the registry (see `roadmap orgs list`), or "
         "an empty cell for the whole territory",
-        f"{bad}: 2 problems; nothing was loaded",
+        f"error: {bad}: 2 problems; nothing was loaded",
     ]
     assert stored_counts(engine) == (0, 0, 0)
     missing = run("indicators", "load", str(tmp_path / "none.csv"), "--db", db_url)
-    assert (missing.exit_code, missing.stderr) == (2, f"{tmp_path / 'none.csv'}: no such file\n")
+    assert (missing.exit_code, missing.stderr) == (2, f"error: {tmp_path / 'none.csv'}: no such file\n")
 
 
 def test_every_monitoring_command_has_an_example_in_its_help():

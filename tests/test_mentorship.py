@@ -402,7 +402,7 @@ def test_the_commands_refuse_a_bad_file_naming_file_and_line_without_a_traceback
     assert runner.invoke(app, ["participants", "load", str(good), "--db", db_url]).exit_code == 0
     refused = runner.invoke(app, ["pairs", "accept", "--org", ORG, "--year", "2020", "--db", db_url])
     assert refused.exit_code == 2
-    assert refused.stderr.strip() == ("refused: no proposal for sech-oo-01 in 2020/2021 yet: roadmap pairs propose "
+    assert refused.stderr.strip() == ("error: no proposal for sech-oo-01 in 2020/2021 yet: roadmap pairs propose "
                                       "--org sech-oo-01 --year 2020")  # fmt: skip
     listed = runner.invoke(app, ["participants", "list", "--org", ORG, "--format", "csv", "--db", db_url])
     assert listed.stdout.splitlines()[0] == "id,org,year,role,category,age_band,tags,forms,max_mentees,employer,active"

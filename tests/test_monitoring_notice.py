@@ -532,11 +532,11 @@ def test_roadmap_monitor_refuses_a_report_folder_it_cannot_use_before_taking_a_s
         # (a real command run prints nothing of Prefect's: tests/test_cli.py)
         return result.stderr.splitlines()[-1] + "\n"
 
-    assert refused(taken) == f"--report-dir: «{taken}» is a file, not a folder\n"
+    assert refused(taken) == f"error: --report-dir: «{taken}» is a file, not a folder\n"
     # a folder that cannot be made is found by the flow, before it records anything
     assert (
         refused(taken / "2021")
-        == f"--report-dir: cannot use «{taken / '2021'}» for the report files: Not a directory\n"
+        == f"error: --report-dir: cannot use «{taken / '2021'}» for the report files: Not a directory\n"
     )
     with session_scope(engine) as session:
         assert session.execute(select(func.count()).select_from(MonitoringSnapshot)).scalar_one() == 0

@@ -104,7 +104,7 @@ def test_a_completion_in_the_future_is_refused(store, db_url, tmp_path):
                                  "--at", "2030-01-01", "--db", db_url])  # fmt: skip
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith(
-        "refused: the completion time 2030-01-01 00:00 (Europe/Moscow) is in the future (it is now "
+        "error: the completion time 2030-01-01 00:00 (Europe/Moscow) is in the future (it is now "
     )
     assert result.stderr.strip().endswith("there): record a milestone done once it has been done")
     csv_file = tmp_path / "done.csv"
@@ -182,7 +182,7 @@ def test_already_done_and_status_give_the_date_in_the_roadmaps_zone_not_utc(stor
     assert first.exit_code == 0, first.output
     again = runner.invoke(app, ["complete", str(m), "--evidence", "Приказ № 6", "--by", "oo_head", "--db", db_url])
     assert again.exit_code == 2
-    assert f"refused: milestone {m} is already done on 2020-05-28 by oo_head: Приказ № 5;" in again.stderr
+    assert f"error: milestone {m} is already done on 2020-05-28 by oo_head: Приказ № 5;" in again.stderr
     table = runner.invoke(app, ["status", "--org", "sech-oo-01", "--all", "--as-of", "2020-06-01", "--db", db_url])
     assert "[done 2020-05-28 by oo_head: Приказ № 5]" in table.stdout
     data = json.loads(runner.invoke(app, ["status", "--org", "sech-oo-01", "--all", "--format", "json",
@@ -226,9 +226,8 @@ def test_a_duplicate_row_in_a_bulk_completion_is_named_as_such_with_both_lines(s
     result = runner.invoke(app, ["complete", "--csv", str(path), "--roadmap", "sechenovsky-2020", "--db", db_url])
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
-        f"refused: {path}:4: duplicate row: the same milestone as line 2 (organisation «sech-oo-01», item «1.2», "
-        "occurrence «»)",
-        f"{path}: 1 problem; nothing was recorded",
+        f"{path}:4: duplicate row: the same milestone as line 2 (organisation «sech-oo-01», item «1.2», occurrence «»)",
+        f"error: {path}: 1 problem; nothing was recorded",
     ]
     assert "already done" not in result.stderr
     with session_scope(store, readonly=True) as session:
@@ -261,4 +260,4 @@ def test_a_bulk_file_in_another_encoding_is_refused_naming_the_line_not_a_traceb
     for command in (["complete"], ["schedule"]):
         result = runner.invoke(app, [*command, "--csv", str(path), "--roadmap", "sechenovsky-2020", "--db", db_url])
         assert result.exit_code == 2, result.output
-        assert result.stderr.startswith(f"{path}:2: file: expected UTF-8 text, found byte 0x")
+        assert result.stderr.startswith(f"error: {path}:2: file: expected UTF-8 text, found byte 0x")

@@ -487,15 +487,15 @@ def test_cli_refuses_a_bad_file_on_stderr_with_exit_2(engine, db_url, tmp_path):
     assert result.exit_code == 2 and result.stdout == ""
     errors = result.stderr.splitlines()
     assert errors[0] == f"{bad}:3: kind: expected one of ОО, ДО, СПО, УО (Cyrillic letters), found «школа»"
-    assert errors[-1] == f"{bad}: 6 problems; nothing was loaded"
+    assert errors[-1] == f"error: {bad}: 6 problems; nothing was loaded"
     assert (count(engine, Organisation), count(engine, AuditEvent)) == (0, 0)
 
 
 def test_cli_user_mistakes_get_a_message_not_a_traceback(db_url, tmp_path):
     result = run("orgs", "load", str(tmp_path / "nope.csv"), "--db", db_url)
-    assert (result.exit_code, result.stderr) == (2, f"{tmp_path / 'nope.csv'}: no such file\n")
+    assert (result.exit_code, result.stderr) == (2, f"error: {tmp_path / 'nope.csv'}: no such file\n")
     result = run("parties", "load", str(tmp_path), "--db", db_url)
-    assert (result.exit_code, result.stderr) == (2, f"{tmp_path}: is a folder; expected a CSV file\n")
+    assert (result.exit_code, result.stderr) == (2, f"error: {tmp_path}: is a folder; expected a CSV file\n")
     cp1251 = tmp_path / "excel.csv"
     cp1251.write_bytes(SECH_ORGS.read_text("utf-8").encode("cp1251"))
     result = run("orgs", "load", str(cp1251), "--db", db_url)
@@ -508,7 +508,7 @@ def test_cli_user_mistakes_get_a_message_not_a_traceback(db_url, tmp_path):
     result = run("orgs", "list", "--kind", "школа", "--db", db_url)
     assert (result.exit_code, result.stderr) == (
         2,
-        "--kind: expected one of ОО, ДО, СПО, УО (Cyrillic letters), found «школа»\n",
+        "error: --kind: expected one of ОО, ДО, СПО, УО (Cyrillic letters), found «школа»\n",
     )
     assert "Traceback" not in result.output
 

@@ -341,20 +341,20 @@ def test_cli_refuses_bad_input_with_exit_2_and_writes_nothing(engine, db_url, tm
         "its organisations: sech-do-01, sech-do-02, sech-do-03, sech-oo-01"
     )
     assert refused("--roadmap", ROADMAP, "-o", str(tmp_path / "missing" / "a.html")) == (
-        f"-o: cannot write «{tmp_path / 'missing' / 'a.html'}»: the folder «{tmp_path / 'missing'}» does not exist "
-        "(create it first)")  # fmt: skip
-    assert refused("--roadmap", ROADMAP, "-o", str(tmp_path)).startswith(f"-o: «{tmp_path}» is a folder")
+        f"error: -o: cannot write «{tmp_path / 'missing' / 'a.html'}»: the folder «{tmp_path / 'missing'}» does not "
+        "exist (create it first)")  # fmt: skip
+    assert refused("--roadmap", ROADMAP, "-o", str(tmp_path)).startswith(f"error: -o: «{tmp_path}» is a folder")
     assert refused("--roadmap", ROADMAP, "-o", str(out / "a.html")) == (
-        f"-o: cannot write «{out / 'a.html'}»: «{out}» is a file, not a folder"
+        f"error: -o: cannot write «{out / 'a.html'}»: «{out}» is a file, not a folder"
     )
     assert refused("--roadmap", ROADMAP, "-o", str(tmp_path / "audit.pdf")) == (
-        "--format: say html, xlsx or md (the file name «audit.pdf» does not tell)"
+        "error: --format: say html, xlsx or md (the file name «audit.pdf» does not tell)"
     )
     assert refused("--roadmap", ROADMAP, "-o", str(out), "--format", "pdf") == (
-        "--format: expected html, xlsx or md, found «pdf»"
+        "error: --format: expected html, xlsx or md, found «pdf»"
     )
     assert refused("--roadmap", ROADMAP, "-o", str(out), "--as-of", "1.10.2020") == (
-        "--as-of: expected a date YYYY-MM-DD, found «1.10.2020»"
+        "error: --as-of: expected a date YYYY-MM-DD, found «1.10.2020»"
     )
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "store.db" and not p.name.startswith("store.db-"))\
         == ["audit.html"]  # fmt: skip

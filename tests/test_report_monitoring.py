@@ -286,9 +286,12 @@ def test_cli_writes_each_format_and_refuses_bad_input_with_exit_2(engine, db_url
         "error: no monitoring snapshot of orenburg-2021-2024 for 2021 (it has no snapshot yet): run "
         "`roadmap monitor --roadmap orenburg-2021-2024 --year 2021` first")  # fmt: skip
     snapshot(engine, OREN, 2021)
-    assert refused("-o", str(out)) == "--year: say which year's monitoring to report (or --snapshot N for one snapshot)"
+    assert (
+        refused("-o", str(out))
+        == "error: --year: say which year's monitoring to report (or --snapshot N for one snapshot)"
+    )
     assert refused("--year", "2021", "-o", str(tmp_path / "m.pdf")) == (
-        "--format: say html, xlsx or md (the file name «m.pdf» does not tell)")  # fmt: skip
+        "error: --format: say html, xlsx or md (the file name «m.pdf» does not tell)")  # fmt: skip
     assert refused("--year", "2021", "--snapshot", "5", "-o", str(out)) == (
         "error: --snapshot: no snapshot 5 of orenburg-2021-2024 for 2021; its snapshots by year: 2021: 1")  # fmt: skip
     for fmt in ("html", "xlsx", "md"):

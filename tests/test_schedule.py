@@ -125,20 +125,20 @@ def test_schedule_refuses_what_it_cannot_do_and_writes_nothing(store, db_url):
     events = _events(store)
     cases = [
         ([str(dated.id), "--window", "до 15.07.2020"],
-         f"refused: milestone {dated.id} (sechenovsky-2020 item 1.2 for sech-oo-01) has its dates from the plan "
+         f"error: milestone {dated.id} (sechenovsky-2020 item 1.2 for sech-oo-01) has its dates from the plan "
          "(1 января – 29 мая 2020 г.): change them by amending the plan (roadmap sync)"),
         ([str(waiting.id), "--window", "когда-нибудь"],
-         "refused: --window: cannot read deadline «когда-нибудь»"),
+         "error: --window: cannot read deadline «когда-нибудь»"),
         ([str(waiting.id), "--window", "ежегодно"],
-         "refused: --window: expected one window such as «с 1 по 15 октября 2020 г.» or «до 15.10.2020», "
+         "error: --window: expected one window such as «с 1 по 15 октября 2020 г.» or «до 15.10.2020», "
          "found «ежегодно» (yearly)"),
         ([str(waiting.id), "--window", "до 15.10.2021"],
-         "refused: --window: «до 15.10.2021» (1 января 2020 г. – 15 октября 2021 г.) lies outside the roadmap's "
+         "error: --window: «до 15.10.2021» (1 января 2020 г. – 15 октября 2021 г.) lies outside the roadmap's "
          "period (1 января – 31 декабря 2020 г.)"),
         ([str(waiting.id), "--window", "до 15.10.2020", "--by", "uo_nobody"],
-         f"refused: uo_nobody may not schedule milestone {waiting.id}"),
-        (["999999", "--window", "до 15.10.2020"], "refused: no milestone 999999 in the store (see roadmap status)"),
-        ([str(waiting.id)], "give a MILESTONE id and --window (or --csv FILE --roadmap ID)"),
+         f"error: uo_nobody may not schedule milestone {waiting.id}"),
+        (["999999", "--window", "до 15.10.2020"], "error: no milestone 999999 in the store (see roadmap status)"),
+        ([str(waiting.id)], "error: give a MILESTONE id and --window (or --csv FILE --roadmap ID)"),
     ]  # fmt: skip
     for args, message in cases:
         result = cli("schedule", *args, "--db", db_url)
@@ -175,6 +175,6 @@ def test_schedule_in_bulk_from_csv_all_or_nothing(store, db_url, tmp_path):
         f"{bad}:3: no milestone of sechenovsky-2020 for organisation «sech-oo-03», item «9.9», occurrence «»",
         f"{bad}:4: window: cannot read deadline «когда-нибудь»: " + refused.stderr.splitlines()[1].split(": ", 4)[-1],
         f"{bad}:5: duplicate row: the same milestone as line 2 (organisation «sech-oo-03», item «3.6», occurrence «»)",
-        f"{bad}: 3 problems; nothing was scheduled",
+        f"error: {bad}: 3 problems; nothing was scheduled",
     ]
     assert milestone(store, "3.6", "sech-oo-03").status == "waiting-for-date"
