@@ -23,7 +23,11 @@ from mentorship.participants import (
 from mentorship.participants import (
     load_participants as load_rows,
 )
+from mentorship.steps import step_milestones
+from models.plan import Roadmap
+from models.store import Milestone
 from operations.context import Context
+from operations.milestones import plan_of
 
 DEFAULT_MAX_MENTEES = 3
 
@@ -87,3 +91,15 @@ def record_reflection(ctx: Context, *, text: str, source: str, by: str, timezone
     with ctx.transaction() as session:
         return load_reflection(session, text, source=source, now=ctx.now, actor=ctx.actor.describe(),
                                today=ctx.clock.today(timezone), by=by)  # fmt: skip
+
+
+def pair_steps(ctx: Context, *, org: str, year: int) -> list[tuple[Milestone, Roadmap]]:
+    """The organisation's pair-formation milestones of the academic year with their plans: what accepting
+    pairs completes, and whose responsible parties decide who may accept them."""
+    with ctx.reading() as session:
+        out = []
+        for step in step_milestones(session, org=org, year=year, step="pairs"):
+            milestone = session.get(Milestone, step.id)
+            if milestone is not None:
+                out.append((milestone, plan_of(session, step.roadmap_id)[0]))
+        return out

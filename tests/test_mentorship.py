@@ -445,3 +445,54 @@ def test_the_curator_records_feedback_and_meetings_on_the_web_page_with_the_same
         assert refused.status_code == 403 and "строки другой организации" in refused.text
         forged = client.post("/mentorship/feedback", data=form | {"csrf": "forged"})
         assert forged.status_code == 403
+
+
+def test_the_curator_proposes_edits_and_accepts_pairs_on_the_web_page(store, db_url):
+    from fastapi.testclient import TestClient
+
+    from notifications.dispatch import RecordingNotifier
+    from operations.users import add_user
+    from tasks.accounts import find_user, open_session
+    from web.app import COOKIE, create_app
+
+    ops.load_participants(ctx_at(store), text=HAND, source="p.csv")
+    add_user(ctx_at(store), email="curator@example.org", role="curator", org_id=ORG)
+    add_user(ctx_at(store), email="other@example.org", role="curator", org_id="sech-oo-02")
+    with session_scope(store) as session:
+        user, other = find_user(session, "curator@example.org"), find_user(session, "other@example.org")
+        assert user is not None and other is not None
+        signed = open_session(session, user=user, how="link", now=ACCEPTED)
+        theirs = open_session(session, user=other, how="link", now=ACCEPTED)
+    app = create_app(db_url=db_url, clock=lambda: Clock.at(ACCEPTED), mailer=RecordingNotifier())
+    with TestClient(app, follow_redirects=False) as client:
+        client.cookies.set(COOKIE, signed.token)
+        assert "Пар этого учебного года пока нет" in client.get("/mentorship").text
+        assert client.post("/mentorship/propose", data={"csrf": "forged", "year": "2020"}).status_code == 403
+        proposed = client.post("/mentorship/propose", data={"csrf": signed.csrf, "year": "2020", "max_mentees": "3"})
+        assert proposed.status_code == 200, proposed.text
+        assert "Предложение № 1: пар и групп 3, подобрано наставляемых 3 из 4" in proposed.text
+        assert "S-003: ни у одного наставника нет компетенций по запросам «шахматы»" in proposed.text
+        listed = proposed.text.split('<pre id="proposal-csv">')[1].split("</pre>")[0]
+        assert listed.splitlines() == ["mentor,mentee,form", "T-01,S-001,учитель-ученик",
+                                       "T-01,S-004,учитель-учитель", "T-02,S-002,работодатель-ученик"]  # fmt: skip
+        # an edited list with a bad row is refused whole, naming the line, and nothing is accepted
+        bad = "mentor,mentee,form\nT-01,S-001,учитель-ученик\nT-09,S-002,\n"
+        refused = client.post("/mentorship/accept", data={"csrf": signed.csrf, "year": "2020"},
+                              files={"file": ("edited.csv", bad.encode(), "text/csv")})  # fmt: skip
+        assert refused.status_code == 400 and "edited.csv:3: mentor: no active mentor «T-09»" in refused.text
+        # the proposal as it is: pairs accepted, the pair-formation item done by the curator's party
+        accepted = client.post("/mentorship/accept", data={"csrf": signed.csrf, "year": "2020", "proposal": "1"})
+        assert accepted.status_code == 200, accepted.text
+        assert "Утверждено пар и групп: 3 (наставляемых: 3)" in accepted.text
+        assert "Мероприятие отмечено выполненным" in accepted.text
+        assert "T-02" in accepted.text.split('id="pairs"')[1].split("</table>")[0]
+        # another organisation's curator has no mentees of this school to propose for
+        client.cookies.set(COOKIE, theirs.token)
+        elsewhere = client.post("/mentorship/propose", data={"csrf": theirs.csrf, "year": "2020"})
+        assert elsewhere.status_code == 400 and "no participants of sech-oo-02 for 2020/2021" in elsewhere.text
+        assert "T-01" not in elsewhere.text
+    with session_scope(store, readonly=True) as session:
+        [milestone] = [m for m in session.execute(select(Milestone).where(
+            Milestone.org_id == ORG, Milestone.item_number == "3.5")).scalars()]  # fmt: skip
+        assert milestone.status == "done" and milestone.done_by == "oo_curator"
+        assert verify_chain(session).ok

@@ -6,13 +6,22 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
-from mentorship.pairs import MentorshipError
-from operations.mentorship import pairs, record_feedback, record_meetings
+from mentorship.pairs import AcceptReport, MentorshipError
+from operations.mentorship import (
+    DEFAULT_MAX_MENTEES,
+    accept_pairs,
+    pair_steps,
+    pairs,
+    propose_pairs,
+    record_feedback,
+    record_meetings,
+)
+from tasks.complete import CompletionError
 from tasks.registry import RegistryError
 from web.app import Viewer, page_viewer, render
 
@@ -25,11 +34,48 @@ def _academic_year(viewer: Viewer) -> int:
 
 
 def _page(request: Request, viewer: Viewer, year: int, *, status_code: int = 200, message: str = "",
-          error: str = "") -> HTMLResponse:  # fmt: skip
+          error: str = "", proposal: dict[str, Any] | None = None) -> HTMLResponse:  # fmt: skip
     org = viewer.user.org_id
     rows = pairs(viewer.ctx, org=org, year=year) if org else []
     return render(request, "mentorship.html.j2", status_code=status_code, viewer=viewer, year=year, rows=rows,
-                  message=message, error=error)  # fmt: skip
+                  message=message, error=error, proposal=proposal, max_mentees=DEFAULT_MAX_MENTEES,
+                  proposal_csv=_editable(proposal) if proposal else "")  # fmt: skip
+
+
+def _editable(proposal: dict[str, Any]) -> str:
+    """The proposal as the list a curator edits and uploads back: mentor,mentee,form, a row per mentee."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["mentor", "mentee", "form"])
+    for group in proposal["pairs"]:
+        writer.writerows([group["mentor"], mentee, group["form"]] for mentee in group["mentees"])
+    return out.getvalue()
+
+
+def _accepting_party(viewer: Viewer, year: int) -> tuple[str | None, str]:
+    """The party the curator accepts pairs as (the same rule as a completion of the pair-formation step), or
+    the reason they cannot."""
+    steps = pair_steps(viewer.ctx, org=viewer.user.org_id, year=year)
+    if not steps:
+        return None, (f"в дорожных картах организации нет мероприятия «формирование наставнических пар» "
+                      f"на {year}/{year + 1} учебный год: пары утверждает оператор (roadmap pairs accept)")  # fmt: skip
+    for milestone, plan in sorted(steps, key=lambda s: s[0].status == "done"):
+        party = viewer.scope.acting_party(plan, milestone)
+        if party is not None:
+            return party, ""
+    return None, "утвердить пары может ответственный за формирование пар: куратору организации это не поручено"
+
+
+def _accepted_ru(report: AcceptReport) -> str:
+    mentees = sum(len(p["mentees"]) for p in report.pairs)
+    text = (f"Утверждено пар и групп: {len(report.pairs)} (наставляемых: {mentees})"
+            + (", по исправленному списку" if report.edited else ""))  # fmt: skip
+    if report.completed:
+        done = ", ".join(f"№ {m.id} ({m.item_number})" for m in report.completed)
+        text += f". Мероприятие отмечено выполненным (вехи {done}): {report.evidence}"
+    elif report.already_done:
+        text += ". Мероприятие формирования пар уже было отмечено выполненным."
+    return text
 
 
 @router.get("/mentorship", response_class=HTMLResponse)
@@ -113,3 +159,52 @@ async def meetings(
     except (RegistryError, MentorshipError) as exc:
         return _page(request, found, year, status_code=400, error=str(exc))
     return _page(request, found, year, message="; ".join(report.lines()))
+
+
+@router.post("/mentorship/propose", response_class=HTMLResponse)
+def propose(
+    request: Request,
+    found: Annotated[Viewer, Depends(page_viewer)],
+    csrf: Annotated[str, Form()] = "",
+    year: Annotated[int, Form()] = 0,
+    max_mentees: Annotated[int, Form()] = DEFAULT_MAX_MENTEES,
+) -> HTMLResponse:
+    """Propose pairs and groups for the mentees still without a mentor (as `roadmap pairs propose`); kept to accept."""
+    year = year or _academic_year(found)
+    refused = _check(found, csrf)
+    if refused:
+        return _page(request, found, year, status_code=403, error=refused)
+    try:
+        proposal = propose_pairs(found.ctx, org=found.user.org_id, year=year, max_mentees=max_mentees)
+    except MentorshipError as exc:
+        return _page(request, found, year, status_code=400, error=str(exc))
+    return _page(request, found, year, proposal=proposal)
+
+
+@router.post("/mentorship/accept", response_class=HTMLResponse)
+async def accept(
+    request: Request,
+    found: Annotated[Viewer, Depends(page_viewer)],
+    csrf: Annotated[str, Form()] = "",
+    year: Annotated[int, Form()] = 0,
+    proposal: Annotated[int | None, Form()] = None,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> HTMLResponse:
+    """Accept the kept proposal, or the curator's edited list (CSV mentor,mentee,form), as `roadmap pairs accept`:
+    every pair checked, the list refused whole on any bad row; the pair-formation step is completed."""
+    year = year or _academic_year(found)
+    refused = _check(found, csrf)
+    if refused:
+        return _page(request, found, year, status_code=403, error=refused)
+    by, why_not = _accepting_party(found, year)
+    if by is None:
+        return _page(request, found, year, status_code=403, error=why_not)
+    text = source = None
+    if file is not None and file.filename:
+        text, source = (await file.read()).decode("utf-8", errors="replace"), file.filename
+    try:
+        report = accept_pairs(found.ctx, org=found.user.org_id, year=year, by=by, proposal_id=proposal, text=text,
+                              source=source)  # fmt: skip
+    except (RegistryError, MentorshipError, CompletionError) as exc:
+        return _page(request, found, year, status_code=400, error=str(exc))
+    return _page(request, found, year, message=_accepted_ru(report))
