@@ -20,6 +20,7 @@ from notifications.dispatch import make_notifier
 from notifications.links import link_maker
 from operations.context import Actor
 from outbox.send import DeliveryFailed
+from service.timings import mark
 from tasks.prefect_tasks import check_can_send_task, dispatch_task, publish_dispatch_summary
 
 
@@ -42,6 +43,7 @@ def dispatch(
     now = now or datetime.now(UTC)
     smtp = smtp_url or settings.smtp_url
     who = run_actor(actor, default="dispatch")
+    mark("flow-start")
     try:
         check_can_send_task(engine, smtp)
         start = audit_start(engine, actor=who, now=now)
@@ -60,3 +62,4 @@ def dispatch(
         return result
     finally:
         engine.dispose()
+        mark("flow-end")
