@@ -12,6 +12,7 @@ from datetime import date
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
@@ -35,7 +36,7 @@ def judge_one(engine: Engine, milestone_id: int, day: date) -> bool:
         return status in ("due", "overdue")
 
 
-@flow(name="naive-sweep")
+@flow(name="naive-sweep", task_runner=ThreadPoolTaskRunner(max_workers=4))  # as many as the store's pool serves
 def naive_sweep(db: str, ids: list[int], day: date) -> int:
     mark("flow-start")
     engine = open_store(db)
