@@ -150,9 +150,10 @@ GENITIVE = (
 
 
 def amended(text: str) -> str:
-    """An amendment that moves the open milestones of a plan: a dated window's end two weeks later, a yearly
-    item's day a day earlier (the whole year becomes «к 20 декабря»); the occurrences stay, so the milestones
-    are re-planned, not retired and added. Continuous and multi-window items keep their wording."""
+    """An amendment that re-plans the open milestones of a plan: a dated window's end two weeks later, a yearly
+    item's day a day earlier (the whole year becomes «к 20 декабря»), a continuous item's check-ins every six
+    months instead of three (every other check-in ends later, the rest retire). The occurrences stay, so
+    milestones move rather than being retired and added; multi-window items keep their wording."""
 
     def later(line: str) -> str:
         head, value = line.split(":", 1)
@@ -169,6 +170,9 @@ def amended(text: str) -> str:
             return f"{head}: ежегодно к {day - 1 if day > 1 else day + 1} {GENITIVE[month - 1]}"
         if deadline.kind == "window" and deadline.end and not deadline.waits_for_date:
             return f"{head}: до {deadline.end + timedelta(days=14):%d.%m.%Y}"
+        if deadline.kind == "continuous" and (deadline.review_months or 3) == 3:
+            # check-ins every 6 months, not 3: every other one keeps its month and ends later, the rest retire
+            return f'{head}: {{text: "{value}", review_months: 6}}'
         return line
 
     return "\n".join(later(line) if line.strip().startswith("deadline:") else line for line in text.splitlines()) + "\n"

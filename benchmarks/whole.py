@@ -10,7 +10,7 @@ into a new one; copying is not timed):
   (the roadmap × zone tasks, queueing included), queue, render, send, mark, and what follows the flow;
 - dispatch: the sweep's digests put back to pending and `roadmap outbox send` run alone;
 - sync: a copy of the largest seed plan under a new id, synced over its region (in this process);
-- amend: an amendment of that plan moving every open milestone it can (in this process);
+- amend: an amendment of that plan re-planning its open milestones (moved or retired; in this process);
 - naive_sweep: one Prefect task per milestone over a sample, as a new process, on a copy of its own.
 Rows are medians over the rounds. The machine is shared: compare ratios taken in the same run.
 """
@@ -203,6 +203,7 @@ class Round:
     verify: Measured
     sweep: Measured
     sweep_mail: dict[str, int]
+    queued: int
     dispatch: Measured
     dispatch_mail: dict[str, int]
     sync_s: float
@@ -234,6 +235,7 @@ def one_round(
                 ),
             )
         outbox = outbox_rows(db)
+        queued = _last_outbox_id(db) - before  # the rows the sweep queued (reminders, one per recipient)
         # the same digests again, sent by the dispatch command alone
         engine = open_store(db)
         with session_scope(engine) as session:
@@ -278,8 +280,8 @@ def one_round(
         )
     finally:
         drop(naive_db)
-    return Round(status, verify, sweep, sink.counts, dispatch, mail.counts, sync_s, reached, synced.added, amend_s,
-                 amend_report.moved, naive, outbox)  # fmt: skip
+    return Round(status, verify, sweep, sink.counts, queued, dispatch, mail.counts, sync_s, reached, synced.added,
+                 amend_s, amend_report.moved + amend_report.retired, naive, outbox)  # fmt: skip
 
 
 # -- the run -------------------------------------------------------------------------------------------------
@@ -359,6 +361,7 @@ def run(*, orgs: int, naive_sample: int, runs: int = 3, db: str | None = None, s
         _row("sweep", milestones, _median([r.sweep.wall_s for r in rounds]),
              _median([r.sweep.peak_rss_mb for r in rounds]), per_naive / per_sweep, **_parts([r.sweep for r in rounds]),
              digests=_median([r.sweep_mail["messages"] for r in rounds]),
+             queued_rows=_median([r.queued for r in rounds]),
              largest_digest_kb=round(max(r.sweep_mail["max_bytes"] for r in rounds) / 1024, 1)),
         _row("dispatch", int(digests), dispatch_flow, _median([r.dispatch.peak_rss_mb for r in rounds]),
              **_parts([r.dispatch for r in rounds])),
