@@ -75,10 +75,23 @@ def tree_rss(pid: int) -> int:
     return total
 
 
+def own_peak(pid: int) -> int:
+    """The peak resident bytes of one process so far (VmHWM), 0 once it has gone."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
 @dataclass
 class Measured:
     wall_s: float
-    peak_rss_mb: float
+    peak_rss_mb: float  # of the process tree (the command and, for a flow, Prefect's ephemeral server)
+    own_peak_mb: float  # of the command's own process alone
     returncode: int
     stdout: str
     stderr: str
@@ -94,7 +107,7 @@ class Measured:
 
     def parts(self) -> dict[str, float]:
         start, end = self.at("flow-start"), self.at("flow-end")
-        out = {"wall_s": self.wall_s}
+        out = {"wall_s": self.wall_s, "own_peak_mb": self.own_peak_mb}
         if start is not None and end is not None:
             out |= {"prefect_start_s": start - self.launched, "flow_s": end - start,
                     "after_flow_s": self.launched + self.wall_s - end}  # fmt: skip
@@ -113,12 +126,13 @@ def measure(command: list[str], env: dict[str, str], timings: Path | None = None
     launched = time.time()
     began = time.perf_counter()
     proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = [0]
+    peak, own = [0], [0]
     stop = threading.Event()
 
     def watch() -> None:
         while not stop.is_set():
             peak[0] = max(peak[0], tree_rss(proc.pid))
+            own[0] = max(own[0], own_peak(proc.pid))
             stop.wait(poll)
 
     watcher = threading.Thread(target=watch, daemon=True)
@@ -130,7 +144,7 @@ def measure(command: list[str], env: dict[str, str], timings: Path | None = None
     phases = []
     if timings is not None and timings.exists():
         phases = [json.loads(line) for line in timings.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return Measured(wall, peak[0] / 2**20, proc.returncode, out, err, launched, phases)
+    return Measured(wall, peak[0] / 2**20, own[0] / 2**20, proc.returncode, out, err, launched, phases)
 
 
 class Sink:
