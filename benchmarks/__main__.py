@@ -43,7 +43,12 @@ def main(argv: list[str] | None = None) -> int:
     size.add_argument("--milestones", type=int, help=f"about this many (--orgs = N / {MILESTONES_PER_ORG})")
     run.add_argument("--naive-sample", type=int, required=True)
     run.add_argument("--runs", type=int, default=3)
-    run.add_argument("--db", default=None, help="a PostgreSQL URL to run there (default: SQLite files)")
+    run.add_argument(
+        "--db",
+        default=None,
+        help="a PostgreSQL URL (the run makes and drops schemas of its own "
+        "there) or a new SQLite file; default SQLite files in a temporary folder",
+    )
     run.add_argument("--seed", type=int, default=1)
     run.add_argument("--as-of", default=None, help="the day swept (default 2020-06-01)")
     run.add_argument("--json", required=True, type=Path)
@@ -75,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks.store import SWEEP_DAY
     from benchmarks.whole import run as run_all
 
+    if args.db and not args.db.startswith("postgresql") and Path(args.db.split(":///", 1)[-1]).exists():
+        parser.error(f"--db {args.db}: expected a new SQLite file for the run's store, found one that exists")
     orgs = args.orgs or max(10, round(args.milestones / MILESTONES_PER_ORG))
     day = date.fromisoformat(args.as_of) if args.as_of else SWEEP_DAY
     started = datetime.now(UTC)
