@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -337,6 +338,7 @@ def run(*, orgs: int, naive_sample: int, runs: int = 3, db: str | None = None, s
 
     `prefect_api` points the commands at a running Prefect server instead of each starting its own (the
     tests do, to be quick; the figures measure what an operator's command does, so they leave it unset)."""
+    own_folder = folder is None  # a temporary folder of the run's own goes when the run ends
     folder = folder or Path(tempfile.mkdtemp(prefix="roadmap-bench-"))
     source = new_store(db, folder)
     log(f"generating {orgs} organisations into {source.split('@')[-1]}")
@@ -362,6 +364,8 @@ def run(*, orgs: int, naive_sample: int, runs: int = 3, db: str | None = None, s
             rounds.append(r)
     finally:
         drop(source)
+        if own_folder:
+            shutil.rmtree(folder, ignore_errors=True)  # the copies' files and the commands' Prefect homes
     sweep_flow = _median([r.sweep.parts()["flow_s"] for r in rounds])
     naive_flow = _median([r.naive.parts()["flow_s"] for r in rounds])
     sample = min(naive_sample, milestones)
