@@ -19,6 +19,7 @@ from notifications.dispatch import make_notifier
 from notifications.links import link_maker
 from operations.context import Actor
 from outbox.send import DeliveryFailed
+from service.timings import mark
 
 
 @flow(name="dispatch", flow_run_name="dispatch the outbox")
@@ -39,6 +40,7 @@ def dispatch(
     now = now or datetime.now(UTC)
     smtp = smtp_url or settings.smtp_url
     who = run_actor(actor, default="dispatch")
+    mark("flow-start")
     try:
         check_can_send_task(engine, smtp)
         start = audit_start(engine, actor=who, now=now)
@@ -57,3 +59,4 @@ def dispatch(
         return result
     finally:
         engine.dispose()
+        mark("flow-end")

@@ -27,6 +27,7 @@ from notifications.links import link_maker
 from operations.context import Actor
 from outbox.messages import dry_run_groups, preview
 from outbox.send import DeliveryFailed
+from service.timings import mark, phase
 from tasks.sweep import DecideReport, check_sweep_scope, decide_reminders, roadmap_zones
 
 
@@ -75,6 +76,7 @@ def sweep(
     smtp = smtp_url or settings.smtp_url
     links = link_maker(settings)  # digests link to the pages when they have an address (ROADMAP_WEB_URL)
     who = run_actor(actor, default="sweep")
+    mark("flow-start")
     try:
         with session_scope(engine, readonly=True) as session:
             # an unknown roadmap or zone fails the run; a zone without milestones is said in the summary
@@ -87,11 +89,12 @@ def sweep(
         # one task per roadmap and zone, run side by side (each in its own transaction), merged per roadmap
         with session_scope(engine, readonly=True) as session:
             partitions = [(plan, zone) for plan in plans for zone in roadmap_zones(session, plan.id, timezones)]
-        futures = [
-            decide_partition.submit(engine, plan, zone, today=today, now=now, dry_run=dry_run, actor=who)
-            for plan, zone in partitions
-        ]
-        parts = [future.result() for future in futures]
+        with phase("decide"):
+            futures = [
+                decide_partition.submit(engine, plan, zone, today=today, now=now, dry_run=dry_run, actor=who)
+                for plan, zone in partitions
+            ]
+            parts = [future.result() for future in futures]
         decided = [DecideReport.merged([p for p in parts if p.roadmap_id == plan.id]) for plan in plans
                    if any(p.roadmap_id == plan.id for p in parts)]  # fmt: skip
         lines = scope + [line for report in decided for line in report.lines()]
@@ -100,8 +103,9 @@ def sweep(
             return {"decided": decided, "digests": digests, "lines": lines}
         notifier, recorder = make_notifier(smtp, external=external)
         # a zone's run sends its zone's reminders (the dispatch deployment sends everything else that is due)
-        sent = dispatch_task(engine, notifier=notifier, now=now, workers=workers, roadmaps=roadmaps, as_of=as_of,
-                             actor=who, link_for=links, timezones=timezones)  # fmt: skip
+        with phase("dispatch"):
+            sent = dispatch_task(engine, notifier=notifier, now=now, workers=workers, roadmaps=roadmaps,
+                                 as_of=as_of, actor=who, link_for=links, timezones=timezones)  # fmt: skip
         lines += sent.lines()
         signed, signing = audit_finish(engine, since=start, actor=who, now=now)
         lines += [signing] if signing else []
@@ -114,3 +118,4 @@ def sweep(
         return result
     finally:
         engine.dispose()
+        mark("flow-end")

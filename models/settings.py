@@ -95,6 +95,10 @@ class Settings(BaseSettings):
         "store, which the checkpoints guard)",
     )
 
+    timings: Path | None = Field(
+        default=None, description="benchmarks only: append the sweep's and dispatch's phase timings to this file"
+    )
+
     @field_validator("db")
     @classmethod
     def _db_url(cls, value: str) -> str:

@@ -34,6 +34,7 @@ from notifications.dispatch import Notifier, SendError
 from notifications.smtp import SmtpServer
 from outbox.claims import FAMILIES, MONITORING, REMINDERS, Group, claim, families_of
 from outbox.messages import LinkFor, files_for, render_group, shown, with_texts
+from service.timings import phase
 
 BACKOFF = (timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2), timedelta(hours=6), timedelta(days=1))
 BATCH = 200  # recipients a sender claims, renders, sends and marks at a time
@@ -163,8 +164,9 @@ def dispatch(
     try:
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             while True:
-                groups = claim(engine, now=now, token=uuid.uuid4().hex, roadmaps=roadmaps, families=families,
-                               timezones=timezones, recipients=batch)  # fmt: skip
+                with phase("claim"):
+                    groups = claim(engine, now=now, token=uuid.uuid4().hex, roadmaps=roadmaps, families=families,
+                                   timezones=timezones, recipients=batch)  # fmt: skip
                 if not groups:
                     break
                 _send_batch(engine, pool, notifier, groups, report, now=now, as_of=as_of, actor=actor,
@@ -181,27 +183,30 @@ def _send_batch(
 ) -> None:  # fmt: skip
     """Render one batch's messages, send them in parallel, then mark the sent and the failed in one go each."""
     # the texts of the whole batch in two queries (not two per message)
-    with session_scope(engine, readonly=True) as session:
+    with phase("render"), session_scope(engine, readonly=True) as session:
         filled = iter(with_texts(session, [row.payload for rows in groups.values() for row in rows]))
     payloads = {g: [next(filled) for _row in rows] for g, rows in groups.items()}
     futures = {}
-    for group in groups:
-        recipient, kind_family = group
-        subject, text, html = render_group(recipient, kind_family, payloads[group], now, as_of, link_for)
-        files = files_for(recipient, kind_family, payloads[group])
-        futures[pool.submit(notifier.send, recipient, subject, text, html, files)] = group
+    with phase("render"):  # (the sends start meanwhile, in the pool)
+        for group in groups:
+            recipient, kind_family = group
+            subject, text, html = render_group(recipient, kind_family, payloads[group], now, as_of, link_for)
+            files = files_for(recipient, kind_family, payloads[group])
+            futures[pool.submit(notifier.send, recipient, subject, text, html, files)] = group
     sent: list[Group] = []
     failed: dict[Group, str] = {}
-    for future in as_completed(futures):
-        group = futures[future]
-        try:
-            future.result()
-        except SendError as exc:
-            failed[group] = str(exc)
-            continue
-        sent.append(group)
-    _mark_sent(engine, groups, sent, now, actor=actor)
-    next_tries = _mark_failed(engine, groups, failed, now, actor=actor)
+    with phase("send"):  # what is left to send once the batch is rendered
+        for future in as_completed(futures):
+            group = futures[future]
+            try:
+                future.result()
+            except SendError as exc:
+                failed[group] = str(exc)
+                continue
+            sent.append(group)
+    with phase("mark"):
+        _mark_sent(engine, groups, sent, now, actor=actor)
+        next_tries = _mark_failed(engine, groups, failed, now, actor=actor)
     for group in sent:
         recipient, kind_family = group
         notice = kind_family == MONITORING

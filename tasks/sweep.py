@@ -34,6 +34,7 @@ from models.calendar import ProductionCalendar
 from models.plan import Item, Party, Roadmap
 from models.store import DeadlineChange, Milestone, Organisation, OutboxMessage
 from outbox.queue import NO_CONTACT, queue
+from service.timings import phase
 from tasks.registry import Address, contacts_for
 from tasks.status import window_opened, window_passed
 
@@ -221,7 +222,8 @@ def decide_reminders(
     report.rows = new_rows if dry_run else []  # a dry run previews them; a real run returns a summary only
     report.queued = Counter(r["kind"] for r in new_rows if r["state"] == "pending")
     if not dry_run:
-        queue(session, new_rows)
+        with phase("queue"):
+            queue(session, new_rows)
     if not dry_run and (new_rows or report.to_due or report.to_overdue):
         record_event(
             session, actor=actor, action="sweep.decided", subject=f"roadmap/{roadmap.id}", timezone=roadmap.timezone,
