@@ -4,18 +4,21 @@ the same row, and a crashed sender's rows go out on a later run once its lease l
 
 A claim is one UPDATE with the conditions in its own WHERE: on PostgreSQL a row another sender claimed
 in the meantime is re-checked after its lock is released and skipped; on SQLite the write lock taken at
-BEGIN makes it atomic. Batches are whole recipients (a digest is all of one recipient's rows), chosen
-in id order, so memory is bounded by the batch and not by the outbox.
+BEGIN makes it atomic. Batches are whole recipients (a digest is all of one recipient's rows), so memory
+is bounded by the batch and not by the outbox. A sender reads the recipients with ready rows once
+with their row ids (`ready_rows`) and claims a batch of recipients by those ids (primary-key lookups),
+rather than grouping every ready row again for each batch (which made a dispatch quadratic in the
+outbox: 17.5 s of claims at 10^6 milestones).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import false, or_, select, update
+from sqlalchemy import false, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
@@ -84,28 +87,62 @@ def pending(
         return group_rows(session.execute(query).scalars())
 
 
+def _free(now: datetime) -> Any:
+    return or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) <= now)
+
+
+def ready_rows(
+    engine: Engine, *, now: datetime, roadmaps: Collection[str] | None = None,
+    families: Collection[str] | None = None, timezones: Collection[str] | None = None,
+) -> dict[str, list[int]]:  # fmt: skip
+    """The ids of the rows ready to send that no sender holds, by recipient in order (one pass over them)."""
+    where = [*ready(now, roadmaps=roadmaps, families=families, timezones=timezones), _free(now)]
+    out: dict[str, list[int]] = defaultdict(list)
+    with session_scope(engine, readonly=True) as session:
+        query = select(col(OutboxMessage.recipient), col(OutboxMessage.id)).where(*where)
+        for recipient, row_id in session.execute(query):
+            out[recipient].append(row_id)
+    return {recipient: sorted(out[recipient]) for recipient in sorted(out)}
+
+
+def _still_ready(now: datetime) -> list[Any]:
+    """Rows read as ready are still ready and free when claimed (another sender may have taken them). The state
+    is compared through coalesce so that the planner finds the rows by primary key: SQLite, without
+    statistics, would otherwise scan the state index for every batch."""
+    state = func.coalesce(col(OutboxMessage.state), "")
+    return [or_(state == "pending", (state == "failed") & (col(OutboxMessage.next_attempt_at) <= now)), _free(now)]
+
+
+IDS_PER_UPDATE = 5000  # bound parameters in one claim's UPDATE (SQLite allows 32,766)
+
+
 def claim(
     engine: Engine, *, now: datetime, token: str, roadmaps: Collection[str] | None = None,
     families: Collection[str] | None = None, timezones: Collection[str] | None = None, recipients: int | None = None,
+    ids: Sequence[int] | None = None,
 ) -> dict[Group, list[OutboxMessage]]:  # fmt: skip
-    """Take, for LEASE, the ready rows no other sender holds (of at most `recipients` recipients, the first in
-    id order), and return them grouped by message."""
-    free = or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) <= now)
-    where = [*ready(now, roadmaps=roadmaps, families=families, timezones=timezones), free]
+    """Take, for LEASE, the ready rows no other sender holds (of these row `ids`, found by primary key; or of
+    at most `recipients` recipients, the first in order), and return them grouped by message."""
+    where = [*ready(now, roadmaps=roadmaps, families=families, timezones=timezones), _free(now)]
+    take = {"claim": token, "claimed_until": now + LEASE}
     with session_scope(engine) as session:
-        if recipients is not None:
-            first = (
-                select(col(OutboxMessage.recipient)).where(*where)
-                .group_by(col(OutboxMessage.recipient)).order_by(col(OutboxMessage.recipient)).limit(recipients)
-            )  # fmt: skip
-            batch = list(session.execute(first).scalars())
-            if not batch:
-                return {}
-            where.append(col(OutboxMessage.recipient).in_(batch))
-        session.execute(
-            update(OutboxMessage).where(*where).values(claim=token, claimed_until=now + LEASE)
-            .execution_options(synchronize_session=False)
-        )  # fmt: skip
+        if ids is not None:
+            for start in range(0, len(ids), IDS_PER_UPDATE):
+                chunk = list(ids[start : start + IDS_PER_UPDATE])
+                session.execute(update(OutboxMessage).where(col(OutboxMessage.id).in_(chunk), *_still_ready(now))
+                                .values(**take).execution_options(synchronize_session=False))  # fmt: skip
+        else:
+            if recipients is not None:
+                first = (
+                    select(col(OutboxMessage.recipient)).where(*where)
+                    .group_by(col(OutboxMessage.recipient)).order_by(col(OutboxMessage.recipient)).limit(recipients)
+                )  # fmt: skip
+                batch = list(session.execute(first).scalars())
+                if not batch:
+                    return {}
+                where.append(col(OutboxMessage.recipient).in_(batch))
+            session.execute(update(OutboxMessage).where(*where).values(**take)
+                            .execution_options(synchronize_session=False))  # fmt: skip
     with session_scope(engine, readonly=True) as session:
         query = select(OutboxMessage).where(col(OutboxMessage.claim) == token).order_by(col(OutboxMessage.id))
         return group_rows(session.execute(query).scalars())

@@ -32,7 +32,7 @@ from models.db import session_scope
 from models.store import Contact, Organisation, OutboxMessage
 from notifications.dispatch import Notifier, SendError
 from notifications.smtp import SmtpServer
-from outbox.claims import FAMILIES, MONITORING, REMINDERS, Group, claim, families_of
+from outbox.claims import FAMILIES, MONITORING, REMINDERS, Group, claim, families_of, ready_rows
 from outbox.messages import LinkFor, files_for, render_group, shown, with_texts
 from service.timings import phase
 
@@ -163,14 +163,20 @@ def dispatch(
     report = DispatchReport(families=families_of(families))
     try:
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            while True:
+            while True:  # again for rows that became ready meanwhile (a sweep queueing beside this run)
                 with phase("claim"):
-                    groups = claim(engine, now=now, token=uuid.uuid4().hex, roadmaps=roadmaps, families=families,
-                                   timezones=timezones, recipients=batch)  # fmt: skip
-                if not groups:
+                    found = ready_rows(engine, now=now, roadmaps=roadmaps, families=families, timezones=timezones)
+                if not found:
                     break
-                _send_batch(engine, pool, notifier, groups, report, now=now, as_of=as_of, actor=actor,
-                            link_for=link_for, on_sent=on_sent)  # fmt: skip
+                names = list(found)
+                for start in range(0, len(names), batch):
+                    with phase("claim"):
+                        ids = [i for name in names[start : start + batch] for i in found[name]]
+                        groups = claim(engine, now=now, token=uuid.uuid4().hex, roadmaps=roadmaps,
+                                       families=families, timezones=timezones, ids=ids)  # fmt: skip
+                    if groups:  # empty when another sender took these recipients first
+                        _send_batch(engine, pool, notifier, groups, report, now=now, as_of=as_of, actor=actor,
+                                    link_for=link_for, on_sent=on_sent)  # fmt: skip
     finally:
         notifier.close()  # the connections held open for the run
     return report

@@ -15,7 +15,7 @@ from sqlmodel import col
 
 from models.db import session_scope
 from models.store import Milestone, OutboxMessage
-from outbox.claims import ready
+from outbox.claims import _still_ready, ready
 from tasks.sweep import candidates
 from tests.test_sweep import PLAN, load_registry, sync
 
@@ -59,6 +59,11 @@ def test_a_senders_claim_and_its_batch_use_indexes(engine, backend):
         claimable = select(col(OutboxMessage.recipient)).where(*ready(NOW)).group_by(col(OutboxMessage.recipient))
         found = plan_of(session, claimable, backend)
         assert "ix_outbox_state_next" in found, found
+        # a batch claimed by its rows' ids (read once per run): found by primary key, not by scanning the ready rows
+        batch = update(OutboxMessage).where(col(OutboxMessage.id).in_(list(range(1, 800))), *_still_ready(NOW)).values(
+            claim="x")  # fmt: skip
+        found = plan_of(session, batch, backend)
+        assert ("PRIMARY KEY" in found) if backend == "sqlite" else ("outbox_pkey" in found), found
         mine = select(OutboxMessage).where(col(OutboxMessage.claim) == uuid.uuid4().hex)
         found = plan_of(session, mine, backend)
         assert "ix_outbox_claim" in found, found
