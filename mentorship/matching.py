@@ -29,7 +29,6 @@ from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import linear_sum_assignment
 
 from mentorship.vocabulary import FORM_OF, FORMS, GROUP, ONE_TO_ONE
 
@@ -174,6 +173,8 @@ def solve(mx: Matrices, mentors: Sequence[Mentor]) -> list[int | None]:
     cols = np.array(columns)
     ok = mx.allowed[np.ix_(rows, cols)]
     cost = np.where(ok, -(BIG + mx.fit[np.ix_(rows, cols)]) + SPREAD * np.array(ranks)[None, :], 0.0)
+    from scipy.optimize import linear_sum_assignment  # here: scipy costs every command 0.3 s of start-up
+
     picked_rows, picked_cols = linear_sum_assignment(cost)
     for r, c in zip(picked_rows, picked_cols, strict=True):
         if ok[r, c]:
