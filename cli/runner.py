@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 from collections.abc import Callable
@@ -50,6 +51,9 @@ def run_flow(flow_fn: Callable[..., T], **params: Any) -> T:
     quiet_prefect()
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
+    # the modules loaded so far live as long as the process: keep them out of the collector's passes
+    # (15 % of a region's reminder decision went to collections scanning them, per the benchmark)
+    gc.freeze()
     previous = {sig: signal.signal(sig, _exit_on_signal) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
         with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
