@@ -17,7 +17,7 @@ from cli.main import app
 from models.db import session_scope
 from models.loader import PlanError, load_plan
 from models.store import AuditEvent, Milestone, MonitoringSnapshot, OutboxMessage
-from tests.test_sweep import PLAN, load_registry, sync
+from tests.helpers.sechenovsky import PLAN, load_registry, sync
 
 ROOT = Path(__file__).resolve().parent.parent
 ROADMAPS = ROOT / "roadmaps"

@@ -21,7 +21,7 @@ from models.store import Milestone
 from notifications.dispatch import RecordingNotifier
 from operations.context import Actor, Clock, Context
 from operations.users import add_user, issue_token
-from tests.test_sweep import PLAN, load_registry, sync
+from tests.helpers.sechenovsky import PLAN, load_registry, sync
 from web.app import COOKIE, create_app
 
 NOW = datetime(2020, 5, 25, 7, 0, tzinfo=UTC)
