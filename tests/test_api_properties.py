@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from notifications.dispatch import RecordingNotifier
 from operations.context import Actor, Clock, Context
 from operations.users import add_user, issue_token
-from tests.test_sweep import PLAN, load_registry, sync
+from tests.helpers.sechenovsky import PLAN, load_registry, sync
 from web.app import create_app
 
 NOW = datetime(2020, 5, 25, 7, tzinfo=UTC)

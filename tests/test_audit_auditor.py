@@ -17,9 +17,9 @@ from models.store import AuditCheckpoint, AuditEvent, Milestone
 from notifications.mailsink import MailSink
 from notifications.notice import render_notices
 from operations import audit as audit_ops
+from tests.helpers.sechenovsky import PLAN, load_registry, sync
 from tests.test_audit_keys import ctx, first_open
 from tests.test_monitoring_notice import orenburg, snapshot_with_notice
-from tests.test_sweep import PLAN, load_registry, sync
 
 NOW = datetime(2021, 10, 11, 6, 0, tzinfo=UTC)  # Monday 09:00 in Moscow
 AUDITOR = "auditor@kro.example.org"

@@ -24,8 +24,8 @@ from models.settings import Settings, get_settings
 from models.store import AuditCheckpoint, AuditEvent, Milestone
 from operations import audit as audit_ops
 from operations.context import Actor, Clock, Context
+from tests.helpers.sechenovsky import PLAN, load_registry, sync
 from tests.test_audit_tamper import rechain
-from tests.test_sweep import PLAN, load_registry, sync
 
 T0 = datetime(2020, 5, 20, 9, tzinfo=UTC)
 OPERATOR = Actor("operator", "test", "tests/test_audit_keys.py")

@@ -16,10 +16,10 @@ from cli.main import app
 from models.db import session_scope
 from models.settings import get_settings
 from models.store import Milestone
+from tests.helpers.sechenovsky import PLAN, load_registry, sync
 from tests.test_audit_keys import ctx, first_open
 from tests.test_monitoring import snapshot
 from tests.test_report_monitoring import OREN, orenburg
-from tests.test_sweep import PLAN, load_registry, sync
 
 runner = CliRunner()
 SIGNED = datetime(2021, 10, 12, 6, 0, tzinfo=UTC)  # 09:00 in Moscow

@@ -36,7 +36,7 @@ from operations import audit as audit_ops
 from operations.context import Actor, Clock, Context
 from tasks.complete import CompletionRequest, complete
 from tasks.sweep import active_roadmaps
-from tests.test_sweep import PLAN, load_registry, sync
+from tests.helpers.sechenovsky import PLAN, load_registry, sync
 
 T0 = datetime(2020, 5, 20, 9, tzinfo=UTC)
 OPERATOR = Actor("operator", "test", "tests/test_audit_tamper.py")

@@ -26,7 +26,7 @@ from tasks.complete import (
     store_file,
 )
 from tasks.sweep import active_roadmaps
-from tests.test_sweep import PLAN, load_registry, sweep, sync
+from tests.helpers.sechenovsky import PLAN, load_registry, sweep, sync
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2020, 5, 27, 9, tzinfo=UTC)

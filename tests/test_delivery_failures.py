@@ -19,7 +19,7 @@ from notifications.smtp import SmtpNotifier, SmtpServer, explain
 from outbox.claims import claim
 from outbox.send import dispatch
 from tasks.sweep import active_roadmaps, decide_reminders
-from tests.test_sweep import CAL, PLAN, at, load_registry, sync
+from tests.helpers.sechenovsky import CAL, PLAN, at, load_registry, sync
 
 runner = CliRunner()
 DAY = date(2020, 5, 25)

@@ -17,7 +17,7 @@ from models.ru import format_occurrence
 from models.store import Milestone
 from notifications.digest import MAX_BYTES, MAX_ENTRIES, Digest, DigestEntry, render
 from notifications.mailsink import MailSink
-from tests.test_sweep import PLAN, load_registry, notifier_for, sweep, sync
+from tests.helpers.sechenovsky import PLAN, load_registry, notifier_for, sweep, sync
 
 ROOT = Path(__file__).resolve().parent.parent
 EXE = Path(sys.executable).parent / "roadmap"

@@ -24,8 +24,8 @@ from operations.context import Actor, Clock, Context
 from outbox.send import dispatch
 from tasks.complete import CompletionError
 from tasks.registry import RegistryError
+from tests.helpers.sechenovsky import CAL, PLAN, load_registry, notifier_for, sync
 from tests.participants_gen import participant_rows, participants_csv
-from tests.test_sweep import CAL, PLAN, load_registry, notifier_for, sync
 
 ORG, YEAR = "sech-oo-01", 2020
 ACCEPTED = datetime(2020, 10, 20, 9, tzinfo=UTC)

@@ -30,6 +30,7 @@ from outbox.messages import dry_run_groups, preview
 from outbox.send import DispatchReport, dispatch
 from tasks.registry import load_parties, parse_parties_csv
 from tasks.sweep import active_roadmaps, decide_reminders
+from tests.helpers.sechenovsky import CAL, PLAN, at, load_registry, notifier_for, sync, to
 from tests.test_indicators import (
     HEADER,
     ORENBURG,
@@ -44,7 +45,6 @@ from tests.test_indicators import (
     sync_text,
 )
 from tests.test_monitoring import NOW, ORENBURG_2021
-from tests.test_sweep import CAL, PLAN, at, load_registry, notifier_for, sync, to
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 ROADMAP = "orenburg-2021-2024"

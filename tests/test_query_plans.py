@@ -17,7 +17,7 @@ from models.db import session_scope
 from models.store import Milestone, OutboxMessage
 from outbox.claims import _still_ready, ready
 from tasks.sweep import candidates
-from tests.test_sweep import PLAN, load_registry, sync
+from tests.helpers.sechenovsky import PLAN, load_registry, sync
 
 NOW = datetime(2020, 6, 1, 3, tzinfo=UTC)
 

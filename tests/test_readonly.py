@@ -20,7 +20,7 @@ from models.db import open_store, session_scope
 from notifications.dispatch import RecordingNotifier
 from tasks.complete import CompletionRequest, complete
 from tasks.sweep import active_roadmaps
-from tests.test_sweep import PLAN, REGISTRY, load_registry, sweep, sync
+from tests.helpers.sechenovsky import PLAN, REGISTRY, load_registry, sweep, sync
 
 EXE = Path(sys.executable).parent / "roadmap"
 DROP = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner", "--"]

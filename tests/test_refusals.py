@@ -17,7 +17,7 @@ from cli.main import app
 from models.db import session_scope
 from models.loader import PlanError, load_plan
 from models.store import AuditEvent, Milestone, MonitoringSnapshot, OutboxMessage
-from tests.test_sweep import PLAN, load_registry, sync
+from tests.helpers.sechenovsky import PLAN, load_registry, sync
 
 ROOT = Path(__file__).resolve().parent.parent
 ROADMAPS = ROOT / "roadmaps"
@@ -261,3 +261,39 @@ def test_a_bulk_file_in_another_encoding_is_refused_naming_the_line_not_a_traceb
         result = runner.invoke(app, [*command, "--csv", str(path), "--roadmap", "sechenovsky-2020", "--db", db_url])
         assert result.exit_code == 2, result.output
         assert result.stderr.startswith(f"error: {path}:2: file: expected UTF-8 text, found byte 0x")
+
+
+# -- one refusal style across the command (issue 12): word for word, `error: …`, exit 2, nothing written --------
+
+REFUSALS = [
+    (["validate", "{tmp}"], "error: no plan files (*.yaml, *.yml) found in: {tmp}"),
+    (["orgs", "load", "{tmp}/none.csv"], "error: {tmp}/none.csv: no such file"),
+    (["parties", "load", "{tmp}"], "error: {tmp}: is a folder; expected a CSV file"),
+    (["orgs", "list", "--kind", "школа"],
+     "error: --kind: expected one of ОО, ДО, СПО, УО (Cyrillic letters), found «школа»"),
+    (["indicators", "load", "{tmp}/none.csv"], "error: {tmp}/none.csv: no such file"),
+    (["sweep", "--as-of", "25.05.2020"], "error: --as-of: expected a date YYYY-MM-DD, found «25.05.2020»"),
+    (["sweep", "--roadmap", "no-such", "--as-of", "2020-05-25"],
+     "error: --roadmap: no roadmap «no-such» in the store (it holds: sechenovsky-2020)"),
+    (["complete"], "error: give a MILESTONE id and --evidence (or --csv FILE --roadmap ID)"),
+    (["complete", "999999", "--evidence", "Приказ № 5"],
+     "error: no milestone 999999 in the store (see roadmap status)"),
+    (["schedule", "999999", "--window", "до 15.10.2020"],
+     "error: no milestone 999999 in the store (see roadmap status)"),
+    (["report", "audit", "--roadmap", "sechenovsky-2020", "-o", "{tmp}"],
+     "error: -o: «{tmp}» is a folder; name a file in it, for example {tmp}/report.html"),
+    (["report", "audit", "--roadmap", "sechenovsky-2020", "-o", "{tmp}/a.pdf"],
+     "error: --format: say html, xlsx or md (the file name «a.pdf» does not tell)"),
+    (["report", "monitoring", "--roadmap", "sechenovsky-2020", "-o", "{tmp}/m.html"],
+     "error: --year: say which year's monitoring to report (or --snapshot N for one snapshot)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("args", "message"), REFUSALS, ids=[" ".join(a[:2]) for a, _ in REFUSALS])
+def test_every_refusal_of_the_command_reads_error_and_exits_2_writing_nothing(store, db_url, tmp_path, args, message):
+    events = count(store, AuditEvent)
+    result = runner.invoke(app, [*(a.replace("{tmp}", str(tmp_path)) for a in args), "--db", db_url]
+                           if args[0] != "validate" else [a.replace("{tmp}", str(tmp_path)) for a in args])  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[-1] == message.replace("{tmp}", str(tmp_path))
+    assert count(store, AuditEvent) == events and count(store, OutboxMessage) == 0

@@ -32,7 +32,7 @@ from models.store import Milestone
 from reports.execution import build_execution_report, render_html, render_markdown, write_report
 from reports.execution_view import COLOURS, EMPTY, judge, retired_reason_ru
 from reports.files import write_atomically
-from tests.test_sweep import PLAN, load_registry, sync
+from tests.helpers.sechenovsky import PLAN, load_registry, sync
 from tests.test_sync import _item, amend
 
 ROADMAP, SCHOOL = "sechenovsky-2020", "sech-oo-01"

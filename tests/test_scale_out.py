@@ -31,7 +31,7 @@ from notifications.smtp import SmtpNotifier
 from outbox.send import dispatch
 from tasks.registry import load_orgs, load_parties, parse_orgs_csv, parse_parties_csv
 from tasks.sweep import active_roadmaps, decide_reminders, roadmap_zones
-from tests.test_sweep import PLAN, at, load_registry, sync
+from tests.helpers.sechenovsky import PLAN, at, load_registry, sync
 
 ROOT = Path(__file__).resolve().parent.parent
 TOMSK = ROOT / "roadmaps" / "tomsk-2020-2024.yaml"

@@ -18,7 +18,7 @@ from models.calendar import default_calendar
 from models.db import session_scope
 from models.store import AuditEvent, Milestone, OutboxMessage
 from notifications.dispatch import RecordingNotifier
-from tests.test_sweep import PLAN, load_registry, sweep, sync
+from tests.helpers.sechenovsky import PLAN, load_registry, sweep, sync
 
 CAL = default_calendar()
 runner = CliRunner()

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from notifications.dispatch import AppriseNotifier, RecordingNotifier, SendError
-from tests.test_sweep import PLAN, REGISTRY, load_registry, sweep, sync
+from tests.helpers.sechenovsky import PLAN, REGISTRY, load_registry, sweep, sync
 
 runner = CliRunner()
 

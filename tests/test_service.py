@@ -30,7 +30,7 @@ from sqlalchemy import select
 from models.db import open_store, session_scope
 from models.store import OutboxMessage
 from notifications.mailsink import MailSink, free_port
-from tests.test_sweep import PLAN, load_registry, sync
+from tests.helpers.sechenovsky import PLAN, load_registry, sync
 
 ROOT = Path(__file__).resolve().parent.parent
 ROADMAP = Path(sys.executable).parent / "roadmap"

@@ -21,7 +21,7 @@ from notifications.mailsink import MailSink
 from outbox.send import dispatch
 from tasks.status import local_dates
 from tasks.sweep import active_roadmaps, decide_reminders
-from tests.test_sweep import PLAN, at, load_registry, notifier_for, sweep, sync
+from tests.helpers.sechenovsky import PLAN, at, load_registry, notifier_for, sweep, sync
 
 ROOT = Path(__file__).resolve().parent.parent
 CAL = default_calendar()
@@ -31,7 +31,7 @@ CHILD = textwrap.dedent(
     import sys
     from datetime import date, datetime, UTC
     from models.db import open_store
-    from tests.test_sweep import notifier_for, sweep
+    from tests.helpers.sechenovsky import notifier_for, sweep
 
     db_url, sink_url = sys.argv[1], sys.argv[2]
     engine = open_store(db_url)

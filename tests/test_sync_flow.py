@@ -131,7 +131,7 @@ def test_bad_db_url_is_refused_clearly():
 
 @pytest.fixture
 def registry_store(engine, db_url):
-    from tests.test_sweep import load_registry
+    from tests.helpers.sechenovsky import load_registry
 
     load_registry(engine)
     return db_url

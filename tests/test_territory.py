@@ -16,7 +16,7 @@ from models.db import session_scope
 from models.store import AuditEvent, Milestone, RoadmapVersion
 from models.territory import oktmo_prefix, same_place
 from tasks.sync import SyncRefused
-from tests.test_sweep import PLAN
+from tests.helpers.sechenovsky import PLAN
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTRY = ROOT / "roadmaps" / "registry"

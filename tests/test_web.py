@@ -23,7 +23,7 @@ from models.store import Milestone
 from notifications.dispatch import RecordingNotifier
 from operations.context import Actor, Clock, Context
 from operations.users import add_user, issue_token
-from tests.test_sweep import PLAN, load_registry, sync
+from tests.helpers.sechenovsky import PLAN, load_registry, sync
 from web.app import COOKIE, create_app
 
 ROOT = Path(__file__).resolve().parent.parent

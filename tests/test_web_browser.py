@@ -36,8 +36,8 @@ from notifications.smtp import SmtpNotifier
 from operations.context import Actor, Clock, Context
 from operations.users import add_user, issue_token
 from outbox.send import dispatch
+from tests.helpers.sechenovsky import PLAN, load_registry, sync
 from tests.test_delivery_failures import decide
-from tests.test_sweep import PLAN, load_registry, sync
 from web.app import create_app
 
 CURATOR, OTHER, OPERATOR, AUDITOR = "sech-oo-01-curator@example.org", "curator2@example.org", "op@example.org", \
