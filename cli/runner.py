@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import signal
 from collections.abc import Callable
@@ -30,6 +31,9 @@ _PREFECT_DEFAULTS = {
 }
 
 
+QUIET_SERVICES = ("EventsWorker", "APILogWorker", "ResultStorageWorker")
+
+
 def quiet_prefect() -> None:
     """Apply the one-shot defaults; call before anything imports prefect (it reads them at import)."""
     for key, value in _PREFECT_DEFAULTS.items():
@@ -50,6 +54,12 @@ def run_flow(flow_fn: Callable[..., T], **params: Any) -> T:
     """
     quiet_prefect()
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    if os.environ.get("PREFECT_LOGGING_LEVEL") == "CRITICAL":
+        # Prefect's background services log under their class names, outside its `prefect` loggers
+        # («EventsWorker - Still processing items» after a refused run)
+        for name in QUIET_SERVICES:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
 
     # the modules loaded so far live as long as the process: keep them out of the collector's passes
     # (15 % of a region's reminder decision went to collections scanning them, per the benchmark)
