@@ -14,7 +14,7 @@ from typing import Any, Literal
 from prefect import flow
 
 from flows.audit_steps import CheckpointRefused, audit_finish, audit_start, run_actor
-from flows.tasks import check_can_send_task, dispatch_task, flow_store, publish_dispatch_summary
+from flows.prefect_tasks import check_can_send_task, dispatch_task, flow_store, publish_dispatch_summary
 from notifications.dispatch import make_notifier
 from notifications.links import link_maker
 from operations.context import Actor

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from prefect import flow
 
 from flows.audit_steps import CheckpointRefused, audit_finish, audit_start, run_actor, stamp_history
-from flows.tasks import (
+from flows.prefect_tasks import (
     build_monitoring_report_task,
     dispatch_task,
     flow_store,

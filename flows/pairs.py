@@ -14,7 +14,7 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.tasks import flow_store
+from flows.prefect_tasks import flow_store
 from operations import mentorship
 from operations.context import Actor, Clock, Context, Via
 

@@ -13,7 +13,7 @@ from typing import Any
 from prefect import flow
 
 from flows.audit_steps import run_actor, stamp_history
-from flows.tasks import (
+from flows.prefect_tasks import (
     build_execution_report_task,
     build_monitoring_report_task,
     flow_store,

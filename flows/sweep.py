@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from audit.chain import ActorLike
 from flows.audit_steps import CheckpointRefused, audit_finish, audit_start, run_actor
-from flows.tasks import (
+from flows.prefect_tasks import (
     check_can_send_task,
     dispatch_task,
     flow_store,

@@ -8,7 +8,7 @@ from typing import Any
 from prefect import flow
 
 from flows.audit_steps import CheckpointRefused, audit_finish, audit_start, run_actor
-from flows.tasks import flow_store, load_plan_file, publish_sync_summary, sync_plan_task
+from flows.prefect_tasks import flow_store, load_plan_file, publish_sync_summary, sync_plan_task
 from models.db import session_scope
 from operations.context import Actor
 

@@ -235,9 +235,26 @@ def sync_plan(
 ) -> SyncReport:
     """Store the plan's version (if new) and bring its milestones in line with the plan and the registry.
 
+    The steps: version (and diff against the previous one) → expand (the milestones the plan and the registry
+    call for) → reconcile (against the stored ones: what to add, change and retire) → record (rows and events).
     Raises SyncRefused when a per-organisation item would reach no organisation, unless `allow_empty`.
     `cause` says what started a sync that is not the operator's (a registry load), for the audit event.
     """
+    report = _versioned(session, roadmap, yaml_text, note=note, dry_run=dry_run)
+    planned = _expanded(session, roadmap, report, allow_empty=allow_empty)
+    existing = {(r.item_number, r.org_id, r.occurrence): r for r in session.execute(
+        select(*_MILESTONE_COLUMNS).where(col(Milestone.roadmap_id) == roadmap.id))}  # fmt: skip
+    work = _reconcile(roadmap, planned, existing, report, now=now)
+    if dry_run or not report.changed:
+        return report
+    _record(session, roadmap, report, work, yaml_text=yaml_text, source_path=source_path, actor=actor, now=now,
+            cause=cause)  # fmt: skip
+    return report
+
+
+def _versioned(session: Session, roadmap: Roadmap, yaml_text: str, *, note: str | None, dry_run: bool) -> SyncReport:
+    """The report started with the plan's version: the stored one when the text is unchanged, else the next,
+    with the item diff against the previous version."""
     digest = content_hash(yaml_text)
     previous = _previous(session, roadmap.id)
     new_version = previous is None or previous.content_hash != digest
@@ -250,72 +267,42 @@ def sync_plan(
             )
         except PlanError:
             report.diff = PlanDiff(header=[f"version {previous.version} no longer validates; item diff unavailable"])
+    return report
 
+
+def _expanded(session: Session, roadmap: Roadmap, report: SyncReport, *, allow_empty: bool) -> list[PlannedMilestone]:
+    """The milestones the plan calls for over the registry's organisations in its territory; SyncRefused when an
+    item would reach no organisation (unless `allow_empty`: then a warning)."""
     orgs = territory_orgs(session, roadmap)
     problems = reach_problems(session, roadmap, orgs)
     if problems and not allow_empty:
         raise SyncRefused("\n".join(problems))
     report.warnings = [problem.removesuffix(ALLOW_EMPTY) for problem in problems]
-    planned = expand(roadmap, orgs)
-    existing = {(r.item_number, r.org_id, r.occurrence): r for r in session.execute(
-        select(*_MILESTONE_COLUMNS).where(col(Milestone.roadmap_id) == roadmap.id))}  # fmt: skip
+    return expand(roadmap, orgs)
+
+
+@dataclass
+class _Work:
+    """What a reconciliation decided to write."""
+
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    changed: list[tuple[str, Any, dict[str, Any]]] = field(default_factory=list)  # (event action, row before, set)
+    changes: list[dict[str, Any]] = field(default_factory=list)  # deadline changes, for the moved notices
+
+
+def _reconcile(
+    roadmap: Roadmap, planned: list[PlannedMilestone], existing: dict[Any, Any], report: SyncReport, *, now: datetime
+) -> _Work:
+    """Planned against stored milestones: what to add, change and retire (counted in the report)."""
+    version = report.version
+    work = _Work()
+    moved_parties: Counter[str] = Counter()
+    for m in planned:
+        _reconcile_one(m, existing.get(m.key), roadmap.id, version, report, work, moved_parties, now=now)
     plan_numbers = {item.number for item in roadmap.items} | {
         f"{CYCLE_PREFIX}{s.number}" for s in (roadmap.cycle.steps if roadmap.cycle else [])
     }
-
-    inserts: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
-    changed: list[tuple[str, Any, dict[str, Any]]] = []  # (event action, the row before, what was set)
-    changes: list[dict[str, Any]] = []
-    moved_parties: Counter[str] = Counter()
-    for m in planned:
-        row = existing.get(m.key)
-        status = WAITING if m.waiting else "planned"
-        if row is None:
-            inserts.append(_new_row(roadmap.id, m, status, version))
-            report.added += 1
-            continue
-        if row.status == "done":
-            report.done_kept += 1
-            continue
-        if row.status == "retired":
-            updates.append(_changed_row(row.id, m, "done" if row.done_at else status, version)
-                           | {"retired_version": None, "retired_reason": None})  # fmt: skip
-            changed.append(("milestone.reactivated", row, updates[-1]))
-            report.reactivated += 1
-            continue
-        if m.waiting and row.scheduled_at is not None:
-            # given a date by `roadmap schedule` while the plan still waits for one: the date stands
-            if list(row.responsible) != list(m.responsible) or row.timezone != m.timezone:
-                updates.append({"id": row.id, "responsible": list(m.responsible), "timezone": m.timezone,
-                                "updated_version": version})  # fmt: skip
-                report.updated += 1
-            else:
-                report.unchanged += 1
-            continue
-        window_moved = (row.window_start, row.window_end) != (m.window_start, m.window_end)
-        reassigned = list(row.responsible) != list(m.responsible)
-        if window_moved or reassigned or row.kind != m.kind or row.timezone != m.timezone:
-            # a moved window or a change between dated and waiting re-plans the status (the sweep
-            # re-derives due/overdue); otherwise the status the sweep gave stays
-            replan = window_moved or (row.status == WAITING) != m.waiting
-            updates.append(_changed_row(row.id, m, status if replan else row.status, version))
-            action = "moved" if window_moved else "reassigned" if reassigned else "replanned"
-            changed.append((f"milestone.{action}", row, updates[-1]))
-            report.updated += 1
-            if window_moved or reassigned:
-                report.moved += window_moved
-                report.reassigned += reassigned
-                changes.append({
-                    "milestone_id": row.id, "version": version, "old_start": row.window_start,
-                    "old_end": row.window_end, "new_start": m.window_start, "new_end": m.window_end,
-                    "old_responsible": list(row.responsible), "new_responsible": list(m.responsible),
-                    "changed_at": now, "notified_at": None,
-                })  # fmt: skip
-                moved_parties.update(m.responsible)
-        else:
-            report.unchanged += 1
-
     wanted = {m.key for m in planned}
     retire_reasons: Counter[str] = Counter()
     for key, row in existing.items():
@@ -327,29 +314,86 @@ def sync_plan(
             else "no longer called for (organisation left the registry or scope, or the occurrence moved)"
         )
         retire_reasons[reason] += 1
-        updates.append({"id": row.id, "status": "retired", "retired_version": version, "retired_reason": reason,
-                        "updated_version": version})  # fmt: skip
-        changed.append(("milestone.retired", row, updates[-1]))
+        work.updates.append({"id": row.id, "status": "retired", "retired_version": version, "retired_reason": reason,
+                             "updated_version": version})  # fmt: skip
+        work.changed.append(("milestone.retired", row, work.updates[-1]))
     report.retired = sum(retire_reasons.values())
     report.retired_reasons = dict(retire_reasons)
     report.moved_parties = dict(moved_parties)
     report.waiting_items = sorted({m.item_number for m in planned if m.waiting}, key=number_key)
     report.total = len(planned)  # retired milestones are history, not current work
+    return work
 
-    if dry_run or not report.changed:
-        return report
+
+def _reconcile_one(
+    m: PlannedMilestone, row: Any, roadmap_id: str, version: int, report: SyncReport, work: _Work,
+    moved_parties: Counter[str], *, now: datetime,
+) -> None:  # fmt: skip
+    """One planned milestone against its stored row (None: a new one)."""
+    status = WAITING if m.waiting else "planned"
+    if row is None:
+        work.inserts.append(_new_row(roadmap_id, m, status, version))
+        report.added += 1
+        return
+    if row.status == "done":
+        report.done_kept += 1
+        return
+    if row.status == "retired":
+        work.updates.append(_changed_row(row.id, m, "done" if row.done_at else status, version)
+                            | {"retired_version": None, "retired_reason": None})  # fmt: skip
+        work.changed.append(("milestone.reactivated", row, work.updates[-1]))
+        report.reactivated += 1
+        return
+    if m.waiting and row.scheduled_at is not None:
+        # given a date by `roadmap schedule` while the plan still waits for one: the date stands
+        if list(row.responsible) != list(m.responsible) or row.timezone != m.timezone:
+            work.updates.append({"id": row.id, "responsible": list(m.responsible), "timezone": m.timezone,
+                                 "updated_version": version})  # fmt: skip
+            report.updated += 1
+        else:
+            report.unchanged += 1
+        return
+    window_moved = (row.window_start, row.window_end) != (m.window_start, m.window_end)
+    reassigned = list(row.responsible) != list(m.responsible)
+    if not (window_moved or reassigned or row.kind != m.kind or row.timezone != m.timezone):
+        report.unchanged += 1
+        return
+    # a moved window or a change between dated and waiting re-plans the status (the sweep
+    # re-derives due/overdue); otherwise the status the sweep gave stays
+    replan = window_moved or (row.status == WAITING) != m.waiting
+    work.updates.append(_changed_row(row.id, m, status if replan else row.status, version))
+    action = "moved" if window_moved else "reassigned" if reassigned else "replanned"
+    work.changed.append((f"milestone.{action}", row, work.updates[-1]))
+    report.updated += 1
+    if window_moved or reassigned:
+        report.moved += window_moved
+        report.reassigned += reassigned
+        work.changes.append({
+            "milestone_id": row.id, "version": version, "old_start": row.window_start,
+            "old_end": row.window_end, "new_start": m.window_start, "new_end": m.window_end,
+            "old_responsible": list(row.responsible), "new_responsible": list(m.responsible),
+            "changed_at": now, "notified_at": None,
+        })  # fmt: skip
+        moved_parties.update(m.responsible)
+
+
+def _record(
+    session: Session, roadmap: Roadmap, report: SyncReport, work: _Work, *, yaml_text: str, source_path: str | None,
+    actor: ActorLike, now: datetime, cause: str | None,
+) -> None:  # fmt: skip
+    """Write the version, the milestone rows and the deadline changes, and append the audit events."""
     _write(session, roadmap, report, yaml_text=yaml_text, source_path=source_path, actor=actor, now=now)
-    if inserts:
-        session.execute(insert(Milestone), inserts)
-    if updates:
-        session.execute(update(Milestone), updates)
-    if changes:
-        session.execute(insert(DeadlineChange), changes)
+    if work.inserts:
+        session.execute(insert(Milestone), work.inserts)
+    if work.updates:
+        session.execute(update(Milestone), work.updates)
+    if work.changes:
+        session.execute(insert(DeadlineChange), work.changes)
     events = _roadmap_events(roadmap, report, cause)
-    events += [_created(roadmap.id, milestone_id, row) for milestone_id, row in _with_ids(session, roadmap.id, inserts)]
-    events += [_changed(roadmap.id, action, row, values) for action, row, values in changed]
+    events += [_created(roadmap.id, milestone_id, row)
+               for milestone_id, row in _with_ids(session, roadmap.id, work.inserts)]  # fmt: skip
+    events += [_changed(roadmap.id, action, row, values) for action, row, values in work.changed]
     append_events(session, events, actor=actor, at=now)
-    return report
 
 
 def _with_ids(session: Session, roadmap_id: str, inserts: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:

@@ -2,8 +2,9 @@
 flows that use them, and what every flow opens: its settings and store (`flow_store`). A flow sends through
 `notifications.dispatch.make_notifier`, the one notifier factory.
 
-Sessions are passed in by the flow, so results are never cached across runs (NO_CACHE) and nothing
-here is hashed or persisted by Prefect.
+(Not named flows/tasks.py: Prefect puts a deployment's entrypoint folder on sys.path, where such a module would
+shadow the tasks package.) Sessions are passed in by the flow, so results are never cached across runs (NO_CACHE)
+and nothing here is hashed or persisted by Prefect.
 """
 
 from __future__ import annotations
