@@ -6,6 +6,8 @@ import hashlib
 import os
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,10 +17,11 @@ from sqlalchemy import make_url
 
 from cli.runner import quiet_prefect, run_flow
 from cli.store import _parse_date, _url
-from models.db import open_store, session_scope
+from models.db import open_store
 from models.settings import get_settings
 from notifications.mailsink import MailSink
-from operations.context import Actor
+from operations.context import Actor, Clock, Context
+from operations.registry import load_registry
 from tasks.registry import decode_csv, load_orgs, load_parties, parse_orgs_csv, parse_parties_csv
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -195,50 +198,29 @@ def _echo_lines(lines: list[str]) -> None:
 
 
 def _load_figures(url: str, now: datetime) -> None:
-    from monitoring.figures import load_values, parse_values_csv, registry_orgs
-    from tasks.sweep import active_roadmaps
+    from operations.monitoring import load_figures
 
-    engine = open_store(url)
     data = FIGURES.read_bytes()
-    try:
-        with session_scope(engine) as session:
-            plans = {plan.id: plan for plan in active_roadmaps(session)}
-            rows = parse_values_csv(decode_csv(data, source=str(FIGURES)), source=str(FIGURES), plans=plans,
-                                    orgs=registry_orgs(session))  # fmt: skip
-            load_values(session, rows, actor=Actor.from_cli("demo"), now=now, source=str(FIGURES),
-                        sha256=hashlib.sha256(data).hexdigest())  # fmt: skip
-    finally:
-        engine.dispose()
+    with _demo_context(url, now) as ctx:
+        load_figures(ctx, text=decode_csv(data, source=str(FIGURES)), source=str(FIGURES),
+                     sha256=hashlib.sha256(data).hexdigest())  # fmt: skip
 
 
 def _load_registry(url: str, day: date) -> None:
+    # the organisations first, then the parties: each file parsed, then loaded in its own transaction
+    with _demo_context(url, datetime.combine(day, datetime.min.time(), tzinfo=UTC)) as ctx:
+        for path, parse, load in ((ORGS, parse_orgs_csv, load_orgs), (PARTIES, parse_parties_csv, load_parties)):
+            data = path.read_bytes()
+            rows = parse(decode_csv(data, source=str(path)), source=str(path))
+            load_registry(ctx, rows, source=str(path), sha256=hashlib.sha256(data).hexdigest(), load=load)
+
+
+@contextmanager
+def _demo_context(url: str, now: datetime) -> Iterator[Context]:
+    """The demo's store at the demo's instant, acted on by «demo» (as the CLI identifies it)."""
     engine = open_store(url)
-    now = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
     try:
-        # the organisations first, then the parties: each file parsed, then loaded in its own transaction
-        # (spelled out rather than looped so that each parser's rows are checked against its own loader)
-        data = ORGS.read_bytes()
-        orgs = parse_orgs_csv(decode_csv(data, source=str(ORGS)), source=str(ORGS))
-        with session_scope(engine) as session:
-            load_orgs(
-                session,
-                orgs,
-                actor=Actor.from_cli("demo"),
-                now=now,
-                source=str(ORGS),
-                sha256=hashlib.sha256(data).hexdigest(),
-            )
-        data = PARTIES.read_bytes()
-        parties = parse_parties_csv(decode_csv(data, source=str(PARTIES)), source=str(PARTIES))
-        with session_scope(engine) as session:
-            load_parties(
-                session,
-                parties,
-                actor=Actor.from_cli("demo"),
-                now=now,
-                source=str(PARTIES),
-                sha256=hashlib.sha256(data).hexdigest(),
-            )
+        yield Context(engine, Actor.from_cli("demo"), Clock(now))
     finally:
         engine.dispose()
 
