@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy import make_url
 
 from cli.runner import quiet_prefect, run_flow
 from cli.store import _parse_date, _url
-from models.db import open_store
+from models.db import open_store, sqlite_path
 from models.settings import get_settings
 from notifications.mailsink import MailSink
 from operations.context import Actor, Clock, Context
@@ -65,11 +64,8 @@ def demo(
     if db is not None:
         _url(db)  # an unsupported database is refused here, before anything starts
     # the store and the report files together: beside a SQLite file given with --db, else in a new folder
-    given = make_url(db) if db else None
-    if given is not None and given.get_backend_name() == "sqlite" and given.database:
-        folder = Path(given.database).resolve().parent
-    else:
-        folder = Path(tempfile.mkdtemp(prefix="roadmap-demo-"))
+    given = sqlite_path(db) if db else None
+    folder = given.resolve().parent if given is not None else Path(tempfile.mkdtemp(prefix="roadmap-demo-"))
     url = db or f"sqlite:///{folder / 'store.db'}"
     if web:
         # the digests link to the pages the command serves at the end

@@ -17,8 +17,9 @@ from typing import Annotated, Any, Literal, TypeVar
 
 import typer
 
-from cli.registry import ByOption, DbOption, DryRunOption, FormatOption, _engine, _fail, _group, _print, _read, _refuse
+from cli.registry import ByOption, DbOption, DryRunOption, FormatOption, _fail, _group, _print, _read, _refuse
 from cli.runner import quiet_prefect, run_flow, store_url
+from cli.store import _engine
 from mentorship.pairs import MentorshipError
 from mentorship.vocabulary import academic_year
 from models.db import StoreError
