@@ -16,11 +16,9 @@ from cli.audit_chain import audit_app
 from cli.errors import refuse
 from cli.store import DbOption, _fail, _parse_date, cli_context
 from models.addresses import mask_contacts
-from models.settings import get_settings
 from operations import audit as audit_ops
-from operations.context import Context
+from operations.context import Actor, Context
 from operations.milestones import CompletionError, NotFound, complete_from_csv, complete_milestone, reopen_milestone
-from tasks.complete import OPERATOR
 from tasks.registry import RegistryError, decode_csv
 from tasks.status import FilterError
 
@@ -78,7 +76,7 @@ def complete(
 
     Example: roadmap complete 42 --evidence "Приказ ОО № 15 от 25.05.2020" --by oo_head
     """
-    who = by or get_settings().actor or OPERATOR
+    who = Actor.party_from_cli(by)
     with cli_context(db) as ctx:
         start = audit_ops.chain_length(ctx)
         try:
@@ -114,7 +112,7 @@ def reopen(
     with cli_context(db) as ctx:
         start = audit_ops.chain_length(ctx)
         try:
-            reopen_milestone(ctx, milestone_id=milestone, reason=reason, by=by or ctx.settings.actor or OPERATOR)
+            reopen_milestone(ctx, milestone_id=milestone, reason=reason, by=Actor.party_from_cli(by, ctx.settings))
         except (CompletionError, NotFound) as exc:
             raise refuse(str(exc)) from None
         typer.echo(f"milestone {milestone} reopened: {reason}")

@@ -26,7 +26,7 @@ from models.db import StoreError
 from models.settings import SettingsError, get_settings
 from operations import mentorship as ops
 from operations.context import Actor, Clock, Context
-from tasks.complete import OPERATOR, CompletionError
+from tasks.complete import CompletionError
 from tasks.registry import RegistryError
 
 T = TypeVar("T")
@@ -71,7 +71,7 @@ def _run(call: Callable[[], T], file: Path | None = None) -> T:
 
 
 def _party(by: str | None) -> str:
-    return by or get_settings().actor or OPERATOR
+    return Actor.party_from_cli(by)
 
 
 @participants_app.command("load")

@@ -11,9 +11,8 @@ from cli.audit import bulk_file
 from cli.errors import refuse
 from cli.store import DbOption, _fail, cli_context
 from models.ru import format_window
-from models.settings import get_settings
+from operations.context import Actor
 from operations.milestones import NotFound, ScheduleError, schedule_from_csv, schedule_with_previous
-from tasks.complete import OPERATOR
 
 
 def schedule(
@@ -39,7 +38,7 @@ def schedule(
 
     Example: roadmap schedule 42 --window "с 1 по 15 октября 2021 г." --by uo
     """
-    who = by or get_settings().actor or OPERATOR
+    who = Actor.party_from_cli(by)
     with cli_context(db) as ctx:
         try:
             if csv_file is not None:

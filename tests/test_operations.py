@@ -123,3 +123,15 @@ def test_monitoring_figures_load_and_no_snapshot_before_a_run(store):
                           sha256=hashlib.sha256(data).hexdigest())  # fmt: skip
     assert len(figures(store, roadmap=ROADMAP)) == len(loaded.added) > 0
     assert snapshots(store, roadmap=ROADMAP) == []
+
+
+def test_the_party_a_command_acts_as_and_the_name_of_a_scheduled_run():
+    # the CLI's party: --by, else ROADMAP_ACTOR, else the operator; a Prefect run: its flow's name and its run
+    assert Actor.party_from_cli("oo_head", Settings(actor="ivanova")) == "oo_head"
+    assert Actor.party_from_cli(None, Settings(actor="ivanova")) == "ivanova"
+    assert Actor.party_from_cli(None, Settings(actor="")) == "operator"
+    run = Actor.scheduled("3f2a", name="sync")
+    assert (run.name, run.via, run.detail) == ("sync", "schedule", "flow run 3f2a")
+    given = Actor.named_for_run("operator", "3f2a")
+    assert (given.name, given.via, given.detail) == ("operator", "schedule",
+                                                      "flow run 3f2a; the name was given as a parameter")  # fmt: skip
