@@ -145,16 +145,11 @@ def demo(
 
 def _demo_users(url: str, now: datetime) -> list[str]:
     """The sample operator, a school's curator (the address its digest went to) and an auditor, as users."""
-    from operations.context import Actor, Clock, Context
     from operations.users import add_user
 
-    engine = open_store(url)
-    ctx = Context(engine, Actor("demo", "cli", "roadmap demo"), Clock(now))
-    try:
+    with _demo_context(url, now) as ctx:
         for email, role, org in DEMO_USERS:
             add_user(ctx, email=email, role=role, org_id=org)
-    finally:
-        engine.dispose()
     return [email for email, _role, _org in DEMO_USERS]
 
 
@@ -162,17 +157,14 @@ def _serve_pages(url: str, port: int, users: list[str]) -> None:
     """Serve the pages on loopback with a one-time sign-in link per sample user printed first."""
     import uvicorn
 
-    from operations.context import Actor, Context
     from operations.users import sign_in_link
     from web.app import create_app
 
     base = f"http://127.0.0.1:{port}"
-    engine = open_store(url)
-    ctx = Context(engine, Actor("demo", "cli", "roadmap demo"))
     typer.echo(f"\nweb pages at {base}/ (Ctrl-C stops); one-time sign-in links, valid 20 minutes:")
-    for (email, role, _org), path in zip(DEMO_USERS, ("/board", "/milestones", "/audit"), strict=True):
-        typer.echo(f"  {role:<8} {email}: {base}/auth/link/{sign_in_link(ctx, email=email, next_path=path)}")
-    engine.dispose()
+    with _demo_context(url, datetime.now(UTC)) as ctx:  # the links are valid from now, not from the demo's day
+        for (email, role, _org), path in zip(DEMO_USERS, ("/board", "/milestones", "/audit"), strict=True):
+            typer.echo(f"  {role:<8} {email}: {base}/auth/link/{sign_in_link(ctx, email=email, next_path=path)}")
     typer.echo(f"  (a new one: roadmap users link EMAIL --db {url})")
     uvicorn.run(create_app(db_url=url), host="127.0.0.1", port=port, log_level="warning")
 
