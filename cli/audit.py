@@ -6,46 +6,21 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
 
-from audit.chain import audit_events
 from cli.audit_chain import audit_app
 from cli.errors import refuse
-from cli.runner import actor
-from cli.store import DbOption, _engine, _fail, _parse_date
+from cli.store import DbOption, _fail, _parse_date, cli_context
 from models.addresses import mask_contacts
-from models.db import session_scope
-from models.plan import Roadmap
-from models.settings import get_settings
-from models.store import Milestone, RoadmapRecord
 from operations import audit as audit_ops
-from operations.context import Clock, Context
-from tasks.complete import (
-    OPERATOR,
-    CompletionError,
-    CompletionRequest,
-    complete_many,
-    local_date,
-    parse_completions_csv,
-    store_file,
-)
-from tasks.complete import complete as complete_milestone
-from tasks.complete import reopen as reopen_milestone
+from operations.context import Actor, Context
+from operations.milestones import CompletionError, NotFound, complete_from_csv, complete_milestone, reopen_milestone
 from tasks.registry import RegistryError, decode_csv
-from tasks.status import FilterError, check_filters
-from tasks.sweep import active_roadmaps
-
-
-def _plan(session, roadmap_id: str) -> tuple[Roadmap, int]:  # type: ignore[no-untyped-def]
-    plans = active_roadmaps(session, [roadmap_id])
-    if not plans:
-        raise _fail(f"error: no roadmap «{roadmap_id}» in the store (sync it first: roadmap sync PLAN)")
-    record = session.get(RoadmapRecord, roadmap_id)
-    return plans[0], record.current_version
+from tasks.status import FilterError
 
 
 def bulk_file(csv_file: Path, roadmap: str | None) -> tuple[str, str]:
@@ -101,45 +76,27 @@ def complete(
 
     Example: roadmap complete 42 --evidence "Приказ ОО № 15 от 25.05.2020" --by oo_head
     """
-    engine = _engine(db)
-    now = datetime.now(UTC)
-    recorded_by = actor(None)
-    who = by or get_settings().actor or OPERATOR
-    ctx = Context(engine=engine, actor=recorded_by, clock=Clock(now), settings=get_settings())
-    start = audit_ops.chain_length(ctx)
-    try:
-        if csv_file is not None:
-            roadmap_id, text = bulk_file(csv_file, roadmap)
-            with session_scope(engine) as session:
-                plan, version = _plan(session, roadmap_id)
-                rows = parse_completions_csv(session, text, source=str(csv_file), roadmap=plan)
-                count = complete_many(session, roadmap=plan, rows=rows, source=str(csv_file), now=now,
-                                      recorded_by=recorded_by, version=version)  # fmt: skip
-            typer.echo(f"{csv_file}: {count} milestones recorded as done")
-            _receipts(ctx, start, "milestone.completed")
-            return
-        if milestone is None or evidence is None:
-            raise _fail("give a MILESTONE id and --evidence (or --csv FILE --roadmap ID)")
-        request = CompletionRequest(
-            milestone, evidence, who, _parse_at(at), doc_number, _parse_date(doc_date, "--doc-date")
-        )
-        stored = store_file(file, get_settings().data_dir / "files") if file else None
-        with session_scope(engine) as session:
-            row = session.get(Milestone, milestone)
-            if row is None:
-                raise CompletionError(f"no milestone {milestone} in the store (see roadmap status)")
-            plan, version = _plan(session, row.roadmap_id)
-            done = complete_milestone(session, roadmap=plan, request=request, now=now, recorded_by=recorded_by,
-                                      stored=stored, version=version)  # fmt: skip
-            late = (local_date(done.done_at, row.timezone) - row.window_end).days if row.window_end else 0
-        suffix = f", late by {late} days" if late > 0 else ""
-        typer.echo(f"milestone {milestone} ({row.roadmap_id} item {row.item_number}"
-                   f"{' for ' + row.org_id if row.org_id else ''}) done by {who}{suffix}")  # fmt: skip
+    who = Actor.party_from_cli(by)
+    with cli_context(db) as ctx:
+        start = audit_ops.chain_length(ctx)
+        try:
+            if csv_file is not None:
+                roadmap_id, text = bulk_file(csv_file, roadmap)
+                count = complete_from_csv(ctx, roadmap_id=roadmap_id, text=text, source=str(csv_file))
+                typer.echo(f"{csv_file}: {count} milestones recorded as done")
+                _receipts(ctx, start, "milestone.completed")
+                return
+            if milestone is None or evidence is None:
+                raise _fail("give a MILESTONE id and --evidence (or --csv FILE --roadmap ID)")
+            done = complete_milestone(ctx, milestone_id=milestone, evidence=evidence, by=who, at=_parse_at(at),
+                                      doc_number=doc_number, doc_date=_parse_date(doc_date, "--doc-date"),
+                                      file=file)  # fmt: skip
+        except (CompletionError, NotFound) as exc:
+            raise refuse(str(exc)) from None
+        suffix = f", late by {done.late_days} days" if done.late_days > 0 else ""
+        typer.echo(f"milestone {milestone} ({done.roadmap_id} item {done.item}"
+                   f"{' for ' + done.org_id if done.org_id else ''}) done by {who}{suffix}")  # fmt: skip
         _receipts(ctx, start, "milestone.completed")
-    except CompletionError as exc:
-        raise refuse(str(exc)) from None
-    finally:
-        engine.dispose()
 
 
 def reopen(
@@ -152,24 +109,14 @@ def reopen(
 
     Example: roadmap reopen 42 --reason "приложен не тот приказ"
     """
-    engine = _engine(db)
-    ctx = Context(engine=engine, actor=actor(None), clock=Clock(), settings=get_settings())
-    start = audit_ops.chain_length(ctx)
-    try:
-        with session_scope(engine) as session:
-            row = session.get(Milestone, milestone)
-            if row is None:
-                raise CompletionError(f"no milestone {milestone} in the store")
-            plan, _ = _plan(session, row.roadmap_id)
-            reopen_milestone(session, roadmap=plan, milestone_id=milestone, reason=reason,
-                             by=by or get_settings().actor or OPERATOR, now=ctx.now,
-                             recorded_by=ctx.actor)  # fmt: skip
+    with cli_context(db) as ctx:
+        start = audit_ops.chain_length(ctx)
+        try:
+            reopen_milestone(ctx, milestone_id=milestone, reason=reason, by=Actor.party_from_cli(by, ctx.settings))
+        except (CompletionError, NotFound) as exc:
+            raise refuse(str(exc)) from None
         typer.echo(f"milestone {milestone} reopened: {reason}")
         _receipts(ctx, start, "milestone.reopened")
-    except CompletionError as exc:
-        raise refuse(str(exc)) from None
-    finally:
-        engine.dispose()
 
 
 @audit_app.command("log")
@@ -194,19 +141,11 @@ def log(
     Example: roadmap audit log --roadmap sechenovsky-2020 --format csv
     """
     start, end = _parse_date(since, "--since"), _parse_date(until, "--until")
-    engine = _engine(db, readonly=True)
-    with session_scope(engine, readonly=True) as session:
+    with cli_context(db, readonly=True) as ctx:
         try:
-            check_filters(session, roadmap=roadmap, org=org, milestone=milestone)
+            events = audit_ops.audit_log(ctx, roadmap=roadmap, org=org, milestone=milestone, since=start, until=end)
         except FilterError as exc:
-            engine.dispose()
             raise _fail(f"error: {exc}") from None
-        events = audit_events(
-            session, roadmap=roadmap, org=org, milestone=milestone,
-            since=datetime.combine(start, datetime.min.time(), tzinfo=UTC) if start else None,
-            until=datetime.combine(end, datetime.max.time(), tzinfo=UTC) if end else None,
-        )  # fmt: skip
-    engine.dispose()
     rows = [
         {"seq": e.seq, "at_utc": e.at_utc.isoformat(), "at_local": e.at_local, "actor": e.actor, "action": e.action,
          "subject": e.subject, "payload": e.payload if show_contacts else mask_contacts(e.payload), "hash": e.hash,

@@ -18,11 +18,8 @@ from audit.checkpoints import CheckpointError
 from audit.keys import AuditKeyError, generate_key, public_path
 from audit.proofs import ProofError
 from audit.replay import BaselineError
-from cli.runner import actor
-from cli.store import DbOption, _engine, _fail
-from models.settings import get_settings
+from cli.store import DbOption, _fail, cli_context
 from operations import audit as audit_ops
-from operations.context import Clock, Context
 
 EXIT_FAILED = 1
 
@@ -39,11 +36,6 @@ CheckpointOption = Annotated[
     Path | None,
     typer.Option("--checkpoint", help="a checkpoint held outside the store (as roadmap audit checkpoint -o wrote it)"),
 ]
-
-
-def _context(db: str | None, *, readonly: bool = False) -> Context:
-    """The command's context; `readonly` for the commands that only read (they work on a read-only store)."""
-    return Context(engine=_engine(db, readonly=readonly), actor=actor(None), clock=Clock(), settings=get_settings())
 
 
 @audit_app.command("keygen")
@@ -81,17 +73,15 @@ def checkpoint(
 
     Example: roadmap audit checkpoint -o checkpoint-2021-10-12.json
     """
-    ctx = _context(db)
-    try:
-        signed = audit_ops.checkpoint(ctx)
-        if output is not None:
-            audit_ops.write_checkpoint_file(signed, output)
-    except (AuditKeyError, CheckpointError) as exc:
-        raise _fail(f"error: {exc}") from None
-    except OSError as exc:
-        raise _fail(f"-o: cannot write {output}: {exc.strerror}") from None
-    finally:
-        ctx.engine.dispose()
+    with cli_context(db) as ctx:
+        try:
+            signed = audit_ops.checkpoint(ctx)
+            if output is not None:
+                audit_ops.write_checkpoint_file(signed, output)
+        except (AuditKeyError, CheckpointError) as exc:
+            raise _fail(f"error: {exc}") from None
+        except OSError as exc:
+            raise _fail(f"-o: cannot write {output}: {exc.strerror}") from None
     s = signed.statement
     typer.echo(f"checkpoint: events 1-{s.size} signed {s.signed_at:%Y-%m-%d %H:%M} UTC by key {s.key_id}")
     typer.echo(f"  head {s.head}")
@@ -114,13 +104,11 @@ def rotate(
 
     Example: roadmap audit rotate /etc/roadmap/audit-2022.key
     """
-    ctx = _context(db)
-    try:
-        signed = audit_ops.rotate(ctx, new_key=new_key)
-    except (AuditKeyError, CheckpointError) as exc:
-        raise _fail(f"error: {exc}") from None
-    finally:
-        ctx.engine.dispose()
+    with cli_context(db) as ctx:
+        try:
+            signed = audit_ops.rotate(ctx, new_key=new_key)
+        except (AuditKeyError, CheckpointError) as exc:
+            raise _fail(f"error: {exc}") from None
     s = signed.statement
     typer.echo(f"key {s.key_id} takes over from key {s.previous_key_id} at event {s.size} (countersigned)")
     typer.echo(f"now set ROADMAP_AUDIT_KEY={new_key}")
@@ -138,13 +126,11 @@ def verify(checkpoint: CheckpointOption = None, db: DbOption = None) -> None:
 
     Example: roadmap audit verify --checkpoint checkpoint-2021-10-12.json
     """
-    ctx = _context(db, readonly=True)
-    try:
-        report = audit_ops.verify(ctx, held=checkpoint)
-    except (AuditKeyError, CheckpointError) as exc:
-        raise _fail(f"error: {exc}") from None
-    finally:
-        ctx.engine.dispose()
+    with cli_context(db, readonly=True) as ctx:
+        try:
+            report = audit_ops.verify(ctx, held=checkpoint)
+        except (AuditKeyError, CheckpointError) as exc:
+            raise _fail(f"error: {exc}") from None
     for line in report.summary():
         typer.echo(line)
     problems = report.problems()
@@ -170,20 +156,18 @@ def prove(
 
     Example: roadmap audit prove 1234:9f2c0e…
     """
-    ctx = _context(db, readonly=True)
-    try:
-        proved = audit_ops.prove_receipt(ctx, receipt, held=checkpoint)
-        if output is not None:
-            output.write_text(json.dumps(proved.proof.to_json(), ensure_ascii=False, indent=2) + "\n", "utf-8")
-    except (AuditKeyError, CheckpointError) as exc:
-        raise _fail(f"error: {exc}") from None
-    except ProofError as exc:
-        typer.echo(f"not proved: {exc}", err=True)
-        raise typer.Exit(EXIT_FAILED) from None
-    except OSError as exc:
-        raise _fail(f"-o: cannot write {output}: {exc.strerror}") from None
-    finally:
-        ctx.engine.dispose()
+    with cli_context(db, readonly=True) as ctx:
+        try:
+            proved = audit_ops.prove_receipt(ctx, receipt, held=checkpoint)
+            if output is not None:
+                output.write_text(json.dumps(proved.proof.to_json(), ensure_ascii=False, indent=2) + "\n", "utf-8")
+        except (AuditKeyError, CheckpointError) as exc:
+            raise _fail(f"error: {exc}") from None
+        except ProofError as exc:
+            typer.echo(f"not proved: {exc}", err=True)
+            raise typer.Exit(EXIT_FAILED) from None
+        except OSError as exc:
+            raise _fail(f"-o: cannot write {output}: {exc.strerror}") from None
     for line in proved.proof.lines():
         typer.echo(line)
     if proved.offline:
@@ -201,11 +185,9 @@ def baseline(db: DbOption = None) -> None:
 
     Example: roadmap audit baseline
     """
-    ctx = _context(db)
-    try:
-        count = audit_ops.baseline(ctx)
-    except BaselineError as exc:
-        raise _fail(f"error: {exc}") from None
-    finally:
-        ctx.engine.dispose()
+    with cli_context(db) as ctx:
+        try:
+            count = audit_ops.baseline(ctx)
+        except BaselineError as exc:
+            raise _fail(f"error: {exc}") from None
     typer.echo(f"baseline: the state of {count} milestones recorded as found; roadmap audit verify checks from here")

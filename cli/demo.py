@@ -6,19 +6,21 @@ import hashlib
 import os
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy import make_url
 
 from cli.runner import quiet_prefect, run_flow
 from cli.store import _parse_date, _url
-from models.db import open_store, session_scope
+from models.db import open_store, sqlite_path
 from models.settings import get_settings
 from notifications.mailsink import MailSink
-from operations.context import Actor
+from operations.context import Actor, Clock, Context
+from operations.registry import load_registry
 from tasks.registry import decode_csv, load_orgs, load_parties, parse_orgs_csv, parse_parties_csv
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,11 +64,8 @@ def demo(
     if db is not None:
         _url(db)  # an unsupported database is refused here, before anything starts
     # the store and the report files together: beside a SQLite file given with --db, else in a new folder
-    given = make_url(db) if db else None
-    if given is not None and given.get_backend_name() == "sqlite" and given.database:
-        folder = Path(given.database).resolve().parent
-    else:
-        folder = Path(tempfile.mkdtemp(prefix="roadmap-demo-"))
+    given = sqlite_path(db) if db else None
+    folder = given.resolve().parent if given is not None else Path(tempfile.mkdtemp(prefix="roadmap-demo-"))
     url = db or f"sqlite:///{folder / 'store.db'}"
     if web:
         # the digests link to the pages the command serves at the end
@@ -146,16 +145,11 @@ def demo(
 
 def _demo_users(url: str, now: datetime) -> list[str]:
     """The sample operator, a school's curator (the address its digest went to) and an auditor, as users."""
-    from operations.context import Actor, Clock, Context
     from operations.users import add_user
 
-    engine = open_store(url)
-    ctx = Context(engine, Actor("demo", "cli", "roadmap demo"), Clock(now))
-    try:
+    with _demo_context(url, now) as ctx:
         for email, role, org in DEMO_USERS:
             add_user(ctx, email=email, role=role, org_id=org)
-    finally:
-        engine.dispose()
     return [email for email, _role, _org in DEMO_USERS]
 
 
@@ -163,17 +157,14 @@ def _serve_pages(url: str, port: int, users: list[str]) -> None:
     """Serve the pages on loopback with a one-time sign-in link per sample user printed first."""
     import uvicorn
 
-    from operations.context import Actor, Context
     from operations.users import sign_in_link
     from web.app import create_app
 
     base = f"http://127.0.0.1:{port}"
-    engine = open_store(url)
-    ctx = Context(engine, Actor("demo", "cli", "roadmap demo"))
     typer.echo(f"\nweb pages at {base}/ (Ctrl-C stops); one-time sign-in links, valid 20 minutes:")
-    for (email, role, _org), path in zip(DEMO_USERS, ("/board", "/milestones", "/audit"), strict=True):
-        typer.echo(f"  {role:<8} {email}: {base}/auth/link/{sign_in_link(ctx, email=email, next_path=path)}")
-    engine.dispose()
+    with _demo_context(url, datetime.now(UTC)) as ctx:  # the links are valid from now, not from the demo's day
+        for (email, role, _org), path in zip(DEMO_USERS, ("/board", "/milestones", "/audit"), strict=True):
+            typer.echo(f"  {role:<8} {email}: {base}/auth/link/{sign_in_link(ctx, email=email, next_path=path)}")
     typer.echo(f"  (a new one: roadmap users link EMAIL --db {url})")
     uvicorn.run(create_app(db_url=url), host="127.0.0.1", port=port, log_level="warning")
 
@@ -195,50 +186,29 @@ def _echo_lines(lines: list[str]) -> None:
 
 
 def _load_figures(url: str, now: datetime) -> None:
-    from monitoring.figures import load_values, parse_values_csv, registry_orgs
-    from tasks.sweep import active_roadmaps
+    from operations.monitoring import load_figures
 
-    engine = open_store(url)
     data = FIGURES.read_bytes()
-    try:
-        with session_scope(engine) as session:
-            plans = {plan.id: plan for plan in active_roadmaps(session)}
-            rows = parse_values_csv(decode_csv(data, source=str(FIGURES)), source=str(FIGURES), plans=plans,
-                                    orgs=registry_orgs(session))  # fmt: skip
-            load_values(session, rows, actor=Actor.from_cli("demo"), now=now, source=str(FIGURES),
-                        sha256=hashlib.sha256(data).hexdigest())  # fmt: skip
-    finally:
-        engine.dispose()
+    with _demo_context(url, now) as ctx:
+        load_figures(ctx, text=decode_csv(data, source=str(FIGURES)), source=str(FIGURES),
+                     sha256=hashlib.sha256(data).hexdigest())  # fmt: skip
 
 
 def _load_registry(url: str, day: date) -> None:
+    # the organisations first, then the parties: each file parsed, then loaded in its own transaction
+    with _demo_context(url, datetime.combine(day, datetime.min.time(), tzinfo=UTC)) as ctx:
+        for path, parse, load in ((ORGS, parse_orgs_csv, load_orgs), (PARTIES, parse_parties_csv, load_parties)):
+            data = path.read_bytes()
+            rows = parse(decode_csv(data, source=str(path)), source=str(path))
+            load_registry(ctx, rows, source=str(path), sha256=hashlib.sha256(data).hexdigest(), load=load)
+
+
+@contextmanager
+def _demo_context(url: str, now: datetime) -> Iterator[Context]:
+    """The demo's store at the demo's instant, acted on by «demo» (as the CLI identifies it)."""
     engine = open_store(url)
-    now = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
     try:
-        # the organisations first, then the parties: each file parsed, then loaded in its own transaction
-        # (spelled out rather than looped so that each parser's rows are checked against its own loader)
-        data = ORGS.read_bytes()
-        orgs = parse_orgs_csv(decode_csv(data, source=str(ORGS)), source=str(ORGS))
-        with session_scope(engine) as session:
-            load_orgs(
-                session,
-                orgs,
-                actor=Actor.from_cli("demo"),
-                now=now,
-                source=str(ORGS),
-                sha256=hashlib.sha256(data).hexdigest(),
-            )
-        data = PARTIES.read_bytes()
-        parties = parse_parties_csv(decode_csv(data, source=str(PARTIES)), source=str(PARTIES))
-        with session_scope(engine) as session:
-            load_parties(
-                session,
-                parties,
-                actor=Actor.from_cli("demo"),
-                now=now,
-                source=str(PARTIES),
-                sha256=hashlib.sha256(data).hexdigest(),
-            )
+        yield Context(engine, Actor.from_cli("demo"), Clock(now))
     finally:
         engine.dispose()
 

@@ -10,22 +10,22 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
 import typer
 
-from cli.registry import ByOption, DbOption, DryRunOption, FormatOption, _engine, _fail, _group, _print, _read, _refuse
+from cli.registry import ByOption, DbOption, DryRunOption, FormatOption, _fail, _group, _print, _read, _refuse
 from cli.runner import quiet_prefect, run_flow, store_url
+from cli.store import cli_context
 from mentorship.pairs import MentorshipError
 from mentorship.vocabulary import academic_year
 from models.db import StoreError
-from models.settings import SettingsError, get_settings
+from models.settings import SettingsError
 from operations import mentorship as ops
-from operations.context import Actor, Clock, Context
-from tasks.complete import OPERATOR, CompletionError
+from operations.context import Actor
+from tasks.complete import CompletionError
 from tasks.registry import RegistryError
 
 T = TypeVar("T")
@@ -42,15 +42,6 @@ PartyOption = Annotated[
     str | None, typer.Option("--by", help="the party completing the roadmap step (default ROADMAP_ACTOR or operator)")
 ]
 TzOption = Annotated[str, typer.Option("--tz", help="the time zone whose date is today (IANA name)")]
-
-
-@contextmanager
-def _context(db: str | None, by: str | None = None) -> Iterator[Context]:
-    engine = _engine(db)
-    try:
-        yield Context(engine, Actor.from_cli(by), Clock(), get_settings())
-    finally:
-        engine.dispose()
 
 
 def _run(call: Callable[[], T], file: Path | None = None) -> T:
@@ -70,7 +61,7 @@ def _run(call: Callable[[], T], file: Path | None = None) -> T:
 
 
 def _party(by: str | None) -> str:
-    return by or get_settings().actor or OPERATOR
+    return Actor.party_from_cli(by)
 
 
 @participants_app.command("load")
@@ -91,7 +82,7 @@ def participants_load(
     Example: roadmap participants load participants-2020.csv
     """
     text, _digest = _read(file)
-    with _context(db, by) as ctx:
+    with cli_context(db, by=by) as ctx:
         report = _run(lambda: ops.load_participants(ctx, text=text, source=str(file), dry_run=dry_run), file)
     typer.echo("\n".join(report.lines()))
 
@@ -111,7 +102,7 @@ def participants_list(
 
     Example: roadmap participants list --org sech-oo-01 --year 2020 --format csv
     """
-    with _context(db) as ctx:
+    with cli_context(db) as ctx:
         rows = _run(lambda: ops.participants(ctx, org=org, year=year))
     _print(rows, PARTICIPANT_COLUMNS, format, empty="(no participants match)")
 
@@ -202,7 +193,7 @@ def pairs_accept(
     Example: roadmap pairs accept --org sech-oo-01 --year 2020 --proposal 1 --by oo_curator
     """
     text = _read(file)[0] if file is not None else None
-    with _context(db) as ctx:
+    with cli_context(db) as ctx:
         report = _run(lambda: ops.accept_pairs(ctx, org=org, year=year, by=_party(by), proposal_id=proposal,
                                                text=text, source=str(file) if file else None,
                                                max_mentees=max_mentees), file)  # fmt: skip
@@ -216,7 +207,7 @@ def pairs_list(org: OrgOption, year: YearOption, format: FormatOption = "table",
 
     Example: roadmap pairs list --org sech-oo-01 --year 2020
     """
-    with _context(db) as ctx:
+    with cli_context(db) as ctx:
         rows = _run(lambda: ops.pairs(ctx, org=org, year=year))
     _print(rows, ("pair", "mentor", "mentee", "form", "format", "state", "accepted_at"), format,
            empty=f"(no pairs of {org} for {academic_year(year)}: roadmap pairs propose, then accept)")  # fmt: skip
@@ -234,7 +225,7 @@ def meetings_load(
     Example: roadmap meetings load meetings.csv
     """
     text = _read(file)[0]
-    with _context(db, by) as ctx:
+    with cli_context(db, by=by) as ctx:
         report = _run(lambda: ops.record_meetings(ctx, text=text, source=str(file)), file)
     typer.echo("\n".join(report.lines()))
 
@@ -255,7 +246,7 @@ def feedback_load(
     Example: roadmap feedback load feedback.csv
     """
     text = _read(file)[0]
-    with _context(db, by) as ctx:
+    with cli_context(db, by=by) as ctx:
         report = _run(lambda: ops.record_feedback(ctx, text=text, source=str(file), timezone=tz), file)
     typer.echo("\n".join(report.lines()))
 
@@ -276,7 +267,7 @@ def reflection_load(
     Example: roadmap reflection load reflection.csv --by oo_curator
     """
     text = _read(file)[0]
-    with _context(db) as ctx:
+    with cli_context(db) as ctx:
         report = _run(lambda: ops.record_reflection(ctx, text=text, source=str(file), by=_party(by), timezone=tz),
                       file)  # fmt: skip
     typer.echo("\n".join(report.lines()))

@@ -18,7 +18,6 @@ from cli.registry import (
     DbOption,
     DryRunOption,
     FormatOption,
-    _engine,
     _fail,
     _group,
     _print,
@@ -26,7 +25,7 @@ from cli.registry import (
     _refuse,
 )
 from cli.runner import actor, quiet_prefect, run_audited_flow, store_url
-from cli.store import cli_context
+from cli.store import _engine, cli_context
 from models.db import StoreError
 from models.settings import SettingsError
 from monitoring.evaluate import MonitoringError

@@ -15,14 +15,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import typer
-from sqlalchemy.engine import Engine
 
 from cli.errors import fail as _fail
-from cli.runner import store_url
 from cli.store import cli_context
 from models.addresses import mask_url
-from models.db import StoreError, open_store
-from models.settings import SettingsError
 from operations.registry import list_contacts, list_organisations, load_registry
 from tasks.registry import (
     ORG_COLUMNS,
@@ -83,13 +79,6 @@ def _read(file: Path) -> tuple[str, str]:
         return decode_csv(data, source=str(file)), hashlib.sha256(data).hexdigest()
     except RegistryError as exc:
         raise _refuse(file, exc) from None
-
-
-def _engine(db: str | None, *, readonly: bool = False) -> Engine:
-    try:
-        return open_store(store_url(db), readonly=readonly)
-    except (SettingsError, StoreError) as exc:
-        raise _fail(f"error: {exc}") from None
 
 
 def _load(

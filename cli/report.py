@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.engine import Engine
 
 from audit.checkpoints import CheckpointError
 from audit.keys import AuditKeyError
-from cli.runner import actor
-from cli.store import DbOption, _engine, _fail, _parse_date
-from models.db import session_scope
-from models.settings import get_settings
-from monitoring.view import MonitoringReport
-from operations import audit as audit_ops
-from operations.context import Clock, Context
+from audit.verify import Provenance
+from cli.store import DbOption, _fail, _parse_date, cli_context
+from operations.reports import execution_report, monitoring_report_of
 from reports import monitoring as monitoring_report
-from reports.execution import build_execution_report, roadmap_today, summary_lines, write_report
-from reports.execution_view import ExecutionReport
+from reports.execution import summary_lines, write_report
 from reports.files import ReportError, format_for
 
 report_app = typer.Typer(
@@ -47,13 +40,8 @@ def _check_output(path: Path) -> None:
         raise _fail(f"-o: cannot write «{path}»: the folder «{folder}» is not writable")
 
 
-def _stamp(engine: Engine, report: ExecutionReport | MonitoringReport) -> None:
-    """The history the report is built against, verified now; a failed verification is said here as well."""
-    ctx = Context(engine=engine, actor=actor(None), clock=Clock(), settings=get_settings())
-    try:
-        found = audit_ops.stamp(ctx, report)
-    except (AuditKeyError, CheckpointError) as exc:
-        raise _fail(f"error: {exc}") from None
+def _warn_unverified(found: Provenance) -> None:
+    """A failed verification of the history the report is built against is said here as well."""
     if not found.ok:
         typer.echo("warning: the audit history does not verify; the report says so on its first page "
                    "(see roadmap audit verify)", err=True)  # fmt: skip
@@ -90,16 +78,12 @@ def audit(
     except ValueError as exc:
         raise _fail(str(exc)) from None
     day = _parse_date(as_of, "--as-of")
-    engine = _engine(db, readonly=True)
-    try:
-        with session_scope(engine, readonly=True) as session:
-            when = day or roadmap_today(session, roadmap_id=roadmap, now=datetime.now(UTC))
-            report = build_execution_report(session, roadmap_id=roadmap, org_id=org, as_of=when)
-        _stamp(engine, report)
-    except ReportError as exc:
-        raise _fail(f"error: {exc}") from None
-    finally:
-        engine.dispose()
+    with cli_context(db, readonly=True) as ctx:
+        try:
+            report, found = execution_report(ctx, roadmap_id=roadmap, org_id=org, as_of=day)
+        except (ReportError, AuditKeyError, CheckpointError) as exc:
+            raise _fail(f"error: {exc}") from None
+    _warn_unverified(found)
     try:
         path = write_report(report, fmt=fmt, path=output)
     except OSError as exc:
@@ -141,17 +125,12 @@ def monitoring(
         fmt = format_for(output, format)
     except ValueError as exc:
         raise _fail(str(exc)) from None
-    engine = _engine(db, readonly=True)
-    try:
-        with session_scope(engine, readonly=True) as session:
-            report = monitoring_report.build_monitoring_report(
-                session, roadmap_id=roadmap, year=year, snapshot_id=snapshot
-            )
-        _stamp(engine, report)
-    except ReportError as exc:
-        raise _fail(f"error: {exc}") from None
-    finally:
-        engine.dispose()
+    with cli_context(db, readonly=True) as ctx:
+        try:
+            report, found = monitoring_report_of(ctx, roadmap_id=roadmap, year=year, snapshot_id=snapshot)
+        except (ReportError, AuditKeyError, CheckpointError) as exc:
+            raise _fail(f"error: {exc}") from None
+    _warn_unverified(found)
     try:
         path = monitoring_report.write_report(report, fmt=fmt, path=output)
     except OSError as exc:

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from cli.audit import _plan, bulk_file
+from cli.audit import bulk_file
 from cli.errors import refuse
-from cli.runner import actor
-from cli.store import DbOption, _engine, _fail
-from models.db import session_scope
+from cli.store import DbOption, _fail, cli_context
 from models.ru import format_window
-from models.settings import get_settings
-from models.store import Milestone
-from tasks.complete import OPERATOR
-from tasks.schedule import ScheduleError, ScheduleRequest, parse_schedule_csv, schedule_many
-from tasks.schedule import schedule as schedule_milestone
+from operations.context import Actor
+from operations.milestones import NotFound, ScheduleError, schedule_from_csv, schedule_with_previous
 
 
 def schedule(
@@ -44,37 +38,24 @@ def schedule(
 
     Example: roadmap schedule 42 --window "с 1 по 15 октября 2021 г." --by uo
     """
-    who = by or get_settings().actor or OPERATOR
-    engine = _engine(db)
-    now = datetime.now(UTC)
-    try:
-        if csv_file is not None:
-            roadmap_id, text = bulk_file(csv_file, roadmap)
-            with session_scope(engine) as session:
-                plan, _version = _plan(session, roadmap_id)
-                rows = parse_schedule_csv(session, text, source=str(csv_file), roadmap=plan, by=who)
-                count = schedule_many(session, roadmap=plan, rows=rows, source=str(csv_file), now=now,
-                                      recorded_by=actor(None))  # fmt: skip
-            typer.echo(f"{csv_file}: {count} milestones scheduled")
-            return
-        if milestone is None or window is None:
-            raise _fail("give a MILESTONE id and --window (or --csv FILE --roadmap ID)")
-        with session_scope(engine) as session:
-            row = session.get(Milestone, milestone)
-            if row is None:
-                raise ScheduleError(f"no milestone {milestone} in the store (see roadmap status)")
-            plan, _version = _plan(session, row.roadmap_id)
-            done, was = schedule_milestone(session, roadmap=plan, request=ScheduleRequest(milestone, window, who, note),
-                                           now=now, recorded_by=actor(None))  # fmt: skip
-        before = f"it was {format_window(*was)}" if was else "it was waiting for a date"
-        org = f" for {done.org_id}" if done.org_id else ""
-        typer.echo(f"milestone {milestone} ({done.roadmap_id} item {done.item_number}{org}) scheduled: "
-                   f"{format_window(done.window_start, done.window_end)} ({before}); reminders now follow its "
-                   "deadline")  # fmt: skip
-    except ScheduleError as exc:
-        raise refuse(str(exc)) from None
-    finally:
-        engine.dispose()
+    who = Actor.party_from_cli(by)
+    with cli_context(db) as ctx:
+        try:
+            if csv_file is not None:
+                roadmap_id, text = bulk_file(csv_file, roadmap)
+                count = schedule_from_csv(ctx, roadmap_id=roadmap_id, text=text, source=str(csv_file), by=who)
+                typer.echo(f"{csv_file}: {count} milestones scheduled")
+                return
+            if milestone is None or window is None:
+                raise _fail("give a MILESTONE id and --window (or --csv FILE --roadmap ID)")
+            done, was = schedule_with_previous(ctx, milestone_id=milestone, window=window, by=who, note=note)
+        except (ScheduleError, NotFound) as exc:
+            raise refuse(str(exc)) from None
+    before = f"it was {format_window(*was)}" if was else "it was waiting for a date"
+    org = f" for {done.org_id}" if done.org_id else ""
+    typer.echo(f"milestone {milestone} ({done.roadmap_id} item {done.item_number}{org}) scheduled: "
+               f"{format_window(done.window_start, done.window_end)} ({before}); reminders now follow its "
+               "deadline")  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:

@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -16,22 +16,15 @@ import typer
 
 from cli.errors import fail as _fail
 from cli.runner import actor, quiet_prefect, run_audited_flow, store_url
-from models.db import StoreError, describe, open_store, session_scope
+from models.db import StoreError, describe, open_store
 from models.loader import PlanError, load_plan
 from models.plan_diff import diff_plans
 from models.settings import SettingsError, get_settings
 from models.store import STATUSES
 from operations.context import Clock, Context
+from operations.milestones import StatusView, status_view
 from operations.store import store_summary
-from tasks.status import (
-    FilterError,
-    StatusFilter,
-    StatusRow,
-    check_filters,
-    local_dates,
-    status_counts,
-    status_rows,
-)
+from tasks.status import FilterError, StatusFilter, StatusRow
 from tasks.sync import SyncRefused
 
 DbOption = Annotated[
@@ -171,31 +164,30 @@ def status(
     Example: roadmap status --roadmap sechenovsky-2020 --overdue --as-of 2020-07-01
     """
     day = _parse_date(as_of, "--as-of")
-    engine = _engine(db, readonly=True)
     f = StatusFilter(roadmap=roadmap, org=org, party=party, overdue_only=overdue, include_all=all_)
-    with session_scope(engine, readonly=True) as session:
+    cap = (TABLE_LIMIT if format == "table" else 0) if limit is None else limit
+    with cli_context(db, readonly=True) as ctx:
         try:
-            check_filters(session, roadmap=roadmap, org=org, party=party)
+            with status_view(ctx, f=f, as_of=day, limit=cap or None) as view:
+                _print_status(view, day, format, cap)
         except FilterError as exc:
-            engine.dispose()
             raise _fail(f"error: {exc}") from None
-        when: date | dict[str, date] = day or local_dates(session, now=datetime.now(UTC))
-        counts = status_counts(session, as_of=when, f=f)
-        cap = (TABLE_LIMIT if format == "table" else 0) if limit is None else limit
-        rows = status_rows(session, as_of=when, f=f, limit=cap or None)
-        label = (day or max(when.values(), default=date.today())).isoformat() if isinstance(when, dict) else day
-        if format == "json":
-            _write_json(label, counts, rows)
-        elif format == "csv":
-            _write_csv(rows)
+
+
+def _print_status(view: StatusView, day: date | None, format: str, cap: int) -> None:
+    when = view.as_of
+    label = (day or max(when.values(), default=date.today())).isoformat() if isinstance(when, dict) else day
+    if format == "json":
+        _write_json(label, view.counts, view.rows)
+    elif format == "csv":
+        _write_csv(view.rows)
+    else:
+        lines = _table(label, view.counts, view.rows, cap)
+        if sys.stdout.isatty():
+            click.echo_via_pager(line + "\n" for line in lines)
         else:
-            lines = _table(label, counts, rows, cap)
-            if sys.stdout.isatty():
-                click.echo_via_pager(line + "\n" for line in lines)
-            else:
-                for line in lines:
-                    typer.echo(line)
-    engine.dispose()
+            for line in lines:
+                typer.echo(line)
 
 
 def _write_json(as_of: object, counts: dict[str, object], rows: Iterable[StatusRow]) -> None:

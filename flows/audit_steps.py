@@ -42,7 +42,7 @@ def run_actor(actor: Actor | str | None, *, default: str) -> Actor:
 
     run = str(flow_run.id or "outside a flow run")
     if actor:
-        return Actor(name=actor, via="schedule", detail=f"flow run {run}; the name was given as a parameter")
+        return Actor.named_for_run(actor, run)
     return Actor.scheduled(run, name=default)
 
 

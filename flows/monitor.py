@@ -66,7 +66,7 @@ def monitor(
     """
     settings, engine = flow_store(db)
     now = now or datetime.now(UTC)
-    who = run_actor(actor, default=settings.actor or "monitor")
+    who = run_actor(actor, default="monitor")
     folder = Path(report_dir) if report_dir else settings.data_dir / "reports"
     try:
         report_folder_task(folder)  # before the snapshot: never a snapshot whose report cannot be written

@@ -32,7 +32,7 @@ def sync_roadmap(
     roadmap, text = load_plan_file(plan)
     settings, engine = flow_store(db)
     now = now or datetime.now(UTC)
-    who = run_actor(actor, default=settings.actor or "operator")
+    who = run_actor(actor, default="sync")
     try:
         start = audit_start(engine, actor=who, now=now)
         with session_scope(engine) as session:

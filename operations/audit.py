@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from audit.chain import head, record_event
+from audit.chain import audit_events, head, record_event
 from audit.checkpoints import CheckpointError, Signed, checkpoint_summary, sign_checkpoint, stored_checkpoints
 from audit.keys import AuditKeyError, SigningKey, load_key, remember, remembered
 from audit.proofs import Proof, ProofError, Receipt, appended_since, prove, read_proof, receipt
@@ -23,11 +24,12 @@ from audit.replay import baseline_events
 from audit.verify import Provenance, VerifyReport, verify_store
 from models.addresses import is_email, mask_url
 from models.settings import Settings
-from models.store import AuditCheckpoint
+from models.store import AuditCheckpoint, AuditEvent
 from monitoring.view import MonitoringReport
 from notifications.auditor import AuditorMessage
 from operations.context import Context
 from reports.execution_view import ExecutionReport
+from tasks.status import check_filters
 
 SHOWN_TO_AUDITOR = 20  # problems listed in the auditor's message (verify lists them all)
 
@@ -106,6 +108,21 @@ def chain_length(ctx: Context) -> int:
     """How many events the chain has now (a run compares it with the length at its end)."""
     with ctx.reading() as session:
         return head(session)[0]
+
+
+def audit_log(
+    ctx: Context, *, roadmap: str | None = None, org: str | None = None, milestone: int | None = None,
+    since: date | None = None, until: date | None = None,
+) -> list[AuditEvent]:  # fmt: skip
+    """The events about a roadmap, an organisation, a milestone, between two dates (inclusive, UTC), in chain order;
+    FilterError naming what the store holds when a filter names nothing."""
+    with ctx.reading() as session:
+        check_filters(session, roadmap=roadmap, org=org, milestone=milestone)
+        return audit_events(
+            session, roadmap=roadmap, org=org, milestone=milestone,
+            since=datetime.combine(since, datetime.min.time(), tzinfo=UTC) if since else None,
+            until=datetime.combine(until, datetime.max.time(), tzinfo=UTC) if until else None,
+        )  # fmt: skip
 
 
 def rotate(ctx: Context, *, new_key: Path) -> Signed:

@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from models.db import session_scope
 from models.settings import Settings, get_settings
+from tasks.complete import OPERATOR
 
 Via = Literal["cli", "web", "api", "schedule", "test"]
 
@@ -57,8 +58,20 @@ class Actor:
 
     @classmethod
     def scheduled(cls, flow_run: str, name: str = "schedule") -> Actor:
-        """A run started by Prefect (a schedule or a deployment run): the run is what identifies it."""
+        """A run started by Prefect (a schedule or a deployment run): the run is what identifies it; `name` is the
+        flow's (sync, sweep, dispatch, monitor, audit, report), never ROADMAP_ACTOR, which is the CLI user's."""
         return cls(name=name, via="schedule", detail=f"flow run {flow_run}")
+
+    @classmethod
+    def named_for_run(cls, name: str, flow_run: str) -> Actor:
+        """A run started with a name given as its parameter: the name is a claim, the run what identifies it."""
+        return cls(name=name, via="schedule", detail=f"flow run {flow_run}; the name was given as a parameter")
+
+    @staticmethod
+    def party_from_cli(by: str | None = None, settings: Settings | None = None) -> str:
+        """The plan party a command acts as (whose permission a completion or a schedule checks): --by, else
+        ROADMAP_ACTOR, else the operator. Who is recorded as acting is from_cli's actor."""
+        return by or (settings or get_settings()).actor or OPERATOR
 
 
 @dataclass(frozen=True)

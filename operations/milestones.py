@@ -8,6 +8,7 @@ responsible for the milestone, a party above one in the escalation chain, or the
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -19,12 +20,27 @@ from sqlmodel import Session, col
 from models.plan import Roadmap
 from models.store import AuditEvent, Completion, Milestone, Organisation, PlanItem, RoadmapRecord
 from operations.context import Context
-from tasks.complete import CompletionError, CompletionRequest, store_file
+from tasks.complete import (
+    CompletionError,
+    CompletionRequest,
+    complete_many,
+    local_date,
+    parse_completions_csv,
+    store_file,
+)
 from tasks.complete import complete as complete_in_session
 from tasks.complete import reopen as reopen_in_session
-from tasks.schedule import ScheduleError, ScheduleRequest
+from tasks.schedule import ScheduleError, ScheduleRequest, parse_schedule_csv, schedule_many
 from tasks.schedule import schedule as schedule_in_session
-from tasks.status import StatusFilter, StatusRow, local_dates, status_rows, status_totals
+from tasks.status import (
+    StatusFilter,
+    StatusRow,
+    check_filters,
+    local_dates,
+    status_counts,
+    status_rows,
+    status_totals,
+)
 from tasks.sweep import active_roadmaps
 
 
@@ -72,6 +88,28 @@ def stream_milestones(ctx: Context, *, f: StatusFilter, as_of: date | None = Non
     with ctx.reading() as session:
         when: date | dict[str, date] = as_of or local_dates(session, now=ctx.now)
         yield from status_rows(session, as_of=when, f=f)
+
+
+@dataclass
+class StatusView:
+    """The status command's view: the date(s) judged by, the counts (in all, per roadmap and organisation) and the
+    matching milestones, streamed nearest deadline first."""
+
+    as_of: date | dict[str, date]
+    counts: dict[str, Any]
+    rows: Iterator[StatusRow]
+
+
+@contextmanager
+def status_view(ctx: Context, *, f: StatusFilter, as_of: date | None = None, limit: int | None = None
+                ) -> Iterator[StatusView]:  # fmt: skip
+    """Counts by status and the matching milestones, each judged in its own zone (or as of `as_of`); the rows
+    stream while the block is open. FilterError naming what the store holds when a filter names nothing."""
+    with ctx.reading() as session:
+        check_filters(session, roadmap=f.roadmap, org=f.org, party=f.party)
+        when: date | dict[str, date] = as_of or local_dates(session, now=ctx.now)
+        counts = status_counts(session, as_of=when, f=f)
+        yield StatusView(when, counts, status_rows(session, as_of=when, f=f, limit=limit))
 
 
 @dataclass
@@ -159,8 +197,6 @@ def complete_milestone(
     `file` is stored by its content hash under the data folder before the transaction; `file_name` is
     the name to keep when the file was uploaded under a temporary one.
     """
-    if at is not None and at > ctx.now:
-        raise CompletionError(f"a completion cannot be in the future: {at.isoformat()} is after now")
     stored = store_file(file, ctx.settings.data_dir / "files") if file else None
     if stored is not None and file_name:
         from tasks.complete import StoredFile
@@ -179,7 +215,7 @@ def complete_milestone(
                                      col(AuditEvent.action) == "milestone.completed")
             .order_by(col(AuditEvent.seq).desc()).limit(1)
         ).scalars().one()  # fmt: skip
-        late = (done.done_at.date() - row.window_end).days if row.window_end else 0
+        late = (local_date(done.done_at, row.timezone) - row.window_end).days if row.window_end else 0
         receipt = Receipt(milestone_id, row.roadmap_id, row.item_number, row.org_id, by, done.done_at, max(late, 0),
                           event.seq or 0, event.hash)  # fmt: skip
     # signed right away when a key is configured, so the receipt names its checkpoint
@@ -206,16 +242,42 @@ def schedule_milestone(ctx: Context, *, milestone_id: int, window: str, by: str,
 
     ScheduleError or NotFound refuse; the change is an audit event and the usual reminders follow.
     """
+    milestone, _was = schedule_with_previous(ctx, milestone_id=milestone_id, window=window, by=by, note=note)
+    return milestone
+
+
+def schedule_with_previous(
+    ctx: Context, *, milestone_id: int, window: str, by: str, note: str | None = None
+) -> tuple[Milestone, tuple[date | None, date | None] | None]:
+    """schedule_milestone, also giving the window the milestone had before (None when it waited for a date)."""
     with ctx.transaction() as session:
         row = session.get(Milestone, milestone_id)
         if row is None:
-            raise NotFound(f"no milestone {milestone_id} in the store")
+            raise NotFound(f"no milestone {milestone_id} in the store (see roadmap status)")
         plan, _ = plan_of(session, row.roadmap_id)
-        milestone, _was = schedule_in_session(
+        return schedule_in_session(
             session, roadmap=plan, request=ScheduleRequest(milestone_id, window, by, note), now=ctx.now,
             recorded_by=ctx.actor,
         )  # fmt: skip
-        return milestone
+
+
+def schedule_from_csv(ctx: Context, *, roadmap_id: str, text: str, source: str, by: str) -> int:
+    """Schedule every row of a CSV (organisation,item,occurrence,window[,note]) as party `by`, in one transaction;
+    ScheduleError naming each bad line refuses the whole file, NotFound an unknown roadmap."""
+    with ctx.transaction() as session:
+        plan, _version = plan_of(session, roadmap_id)
+        rows = parse_schedule_csv(session, text, source=source, roadmap=plan, by=by)
+        return schedule_many(session, roadmap=plan, rows=rows, source=source, now=ctx.now, recorded_by=ctx.actor)
+
+
+def complete_from_csv(ctx: Context, *, roadmap_id: str, text: str, source: str) -> int:
+    """Record every row of a CSV (organisation,item,occurrence,evidence,date,by[,doc_number,doc_date]) as done, in
+    one transaction; CompletionError naming each bad line refuses the whole file, NotFound an unknown roadmap."""
+    with ctx.transaction() as session:
+        plan, version = plan_of(session, roadmap_id)
+        rows = parse_completions_csv(session, text, source=source, roadmap=plan)
+        return complete_many(session, roadmap=plan, rows=rows, source=source, now=ctx.now, recorded_by=ctx.actor,
+                             version=version)  # fmt: skip
 
 
 def organisations_of(ctx: Context, municipality: str) -> tuple[str, ...]:
@@ -234,5 +296,6 @@ def count_milestones(ctx: Context) -> int:
 
 __all__ = [
     "CompletionError", "NotFound", "Receipt", "ScheduleError", "complete_milestone", "list_milestones",
-    "milestone_view", "schedule_milestone",
+    "milestone_view", "schedule_milestone", "schedule_with_previous", "schedule_from_csv", "complete_from_csv",
+    "reopen_milestone",
 ]  # fmt: skip

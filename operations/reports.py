@@ -25,6 +25,7 @@ from audit.chain import head
 from audit.verify import Provenance
 from models.store import Milestone, MonitoringSnapshot, Organisation, PlanItem, RoadmapRecord
 from monitoring.view import MonitoringReport
+from operations.audit import stamp
 from operations.audit_view import verified
 from operations.context import Context
 from reports import monitoring as monitoring_report
@@ -77,6 +78,26 @@ def monitoring_download(ctx: Context, *, roadmap_id: str, year: int | None, snap
     _stamp(ctx, report)
     name = f"monitoring-{roadmap_id}-{report.year}-snapshot-{report.snapshot_id}.{fmt}"
     return Download(name, MEDIA_TYPES[fmt], monitoring_report.render(report, fmt))
+
+
+def execution_report(ctx: Context, *, roadmap_id: str, org_id: str | None, as_of: date | None = None
+                     ) -> tuple[ExecutionReport, Provenance]:  # fmt: skip
+    """The execution report of a roadmap (of one organisation) as of `as_of` (default: today in the roadmap's
+    zone), stamped with the history verified now; ReportError when the scope is unknown, AuditKeyError or
+    CheckpointError when the verification cannot be done."""
+    with ctx.reading() as session:
+        day = as_of or roadmap_today(session, roadmap_id=roadmap_id, now=ctx.now)
+        report = build_execution_report(session, roadmap_id=roadmap_id, org_id=org_id, as_of=day)
+    return report, stamp(ctx, report)
+
+
+def monitoring_report_of(ctx: Context, *, roadmap_id: str, year: int | None, snapshot_id: int | None
+                         ) -> tuple[MonitoringReport, Provenance]:  # fmt: skip
+    """The monitoring report of a year's latest snapshot (or of one snapshot), stamped with the history verified
+    now; ReportError when there is none."""
+    with ctx.reading() as session:
+        report = build_monitoring_report(session, roadmap_id=roadmap_id, year=year, snapshot_id=snapshot_id)
+    return report, stamp(ctx, report)
 
 
 @dataclass(frozen=True)
@@ -198,5 +219,6 @@ def snapshot_charts(ctx: Context, *, roadmap_id: str) -> SnapshotCharts | None:
     return _keep(ctx, ("charts", roadmap_id, snapshot_id), make)
 
 
-__all__ = ["FORMATS", "Download", "ReportError", "execution_download", "monitoring_download", "report_links",
+__all__ = ["FORMATS", "Download", "ReportError", "execution_download", "execution_report", "monitoring_download",
+           "monitoring_report_of", "report_links",
            "board_timeline", "snapshot_charts"]  # fmt: skip

@@ -60,6 +60,14 @@ def test_the_command_and_the_pages_build_no_queries(face):
     assert bad == []
 
 
+def test_the_command_opens_no_store_session_and_imports_no_sqlalchemy():
+    # the commands reach the store only through operations (a Context from cli_context): no session of their own
+    bad = [f"{where(p)}: {m} {sorted(names)}" for p in modules("cli") for m, names in imports(p)
+           if m.split(".")[0] in ("sqlalchemy", "sqlmodel")
+           or (m == "models.db" and "session_scope" in names)]  # fmt: skip
+    assert bad == []
+
+
 def _reads_the_clock(node: ast.AST) -> bool:
     # date.today(), datetime.now(...), datetime.today(), datetime.utcnow()
     return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
