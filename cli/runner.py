@@ -27,11 +27,16 @@ _PREFECT_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_LOGGING_LEVEL": "CRITICAL",
     "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
+    # the temporary server is a subprocess with this environment: its root logger (asyncio's «Task was
+    # destroyed but it is pending» at shutdown) is quiet too; run_flow sets this process's root back
+    "PREFECT_LOGGING_ROOT_LEVEL": "CRITICAL",
     "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
 }
 
 
-QUIET_SERVICES = ("EventsWorker", "APILogWorker", "ResultStorageWorker")
+# Prefect's background services, and asyncio's «Task was destroyed but it is pending» when the temporary
+# server shuts down under load: noise after a one-shot run, never what the command has to say
+QUIET_LOGGERS = ("EventsWorker", "APILogWorker", "ResultStorageWorker", "asyncio")
 
 
 def quiet_prefect() -> None:
@@ -58,8 +63,10 @@ def run_flow(flow_fn: Callable[..., T], **params: Any) -> T:
     if os.environ.get("PREFECT_LOGGING_LEVEL") == "CRITICAL":
         # Prefect's background services log under their class names, outside its `prefect` loggers
         # («EventsWorker - Still processing items» after a refused run)
-        for name in QUIET_SERVICES:
+        for name in QUIET_LOGGERS:
             logging.getLogger(name).setLevel(logging.CRITICAL)
+    if os.environ.get("PREFECT_LOGGING_ROOT_LEVEL") == "CRITICAL":
+        logging.getLogger().setLevel(logging.WARNING)  # other libraries' warnings in this process still show
 
     # the modules loaded so far live as long as the process: keep them out of the collector's passes
     # (15 % of a region's reminder decision went to collections scanning them, per the benchmark)
