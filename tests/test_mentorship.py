@@ -480,6 +480,11 @@ def test_the_curator_proposes_edits_and_accepts_pairs_on_the_web_page(store, db_
         refused = client.post("/mentorship/accept", data={"csrf": signed.csrf, "year": "2020"},
                               files={"file": ("edited.csv", bad.encode(), "text/csv")})  # fmt: skip
         assert refused.status_code == 400 and "edited.csv:3: mentor: no active mentor «T-09»" in refused.text
+        # a file saved in Windows-1251 is refused by its line, as the commands refuse it, not read mangled
+        cp1251 = "mentor,mentee,form\nT-01,S-001,учитель-ученик\n".encode("cp1251")
+        mangled = client.post("/mentorship/accept", data={"csrf": signed.csrf, "year": "2020"},
+                              files={"file": ("edited.csv", cp1251, "text/csv")})  # fmt: skip
+        assert mangled.status_code == 400 and "edited.csv:2: file: expected UTF-8 text" in mangled.text
         # the proposal as it is: pairs accepted, the pair-formation item done by the curator's party
         accepted = client.post("/mentorship/accept", data={"csrf": signed.csrf, "year": "2020", "proposal": "1"})
         assert accepted.status_code == 200, accepted.text

@@ -22,7 +22,7 @@ from operations.mentorship import (
     record_meetings,
 )
 from tasks.complete import CompletionError
-from tasks.registry import RegistryError
+from tasks.registry import RegistryError, decode_csv
 from web.app import Viewer, page_viewer, render
 
 router = APIRouter(include_in_schema=False)
@@ -92,6 +92,19 @@ def _foreign(text: str, org: str | None) -> bool:
     return any((row.get("org") or "").strip() != org for row in reader if any((v or "").strip() for v in row.values()))
 
 
+def _guard(request: Request, found: Viewer, csrf: str, year: int) -> tuple[int, HTMLResponse | None]:
+    """The academic year asked for (this one by default), and the refusal of a form the user may not send."""
+    year = year or _academic_year(found)
+    refused = _check(found, csrf)
+    return year, _page(request, found, year, status_code=403, error=refused) if refused else None
+
+
+async def _upload(file: UploadFile) -> tuple[str, str]:
+    """An uploaded CSV's text and name, read as the commands read files: UTF-8, a bad byte refused by its line."""
+    source = file.filename or "файл"
+    return decode_csv(await file.read(), source=source), source
+
+
 def _check(found: Viewer, csrf: str) -> str:
     if found.user.role != "curator":
         return "Пары и обратную связь ведёт куратор организации."
@@ -115,12 +128,14 @@ async def feedback(
     file: Annotated[UploadFile | None, File()] = None,
 ) -> HTMLResponse:
     """One answer from the form, or a whole feedback file: checked as `roadmap feedback load` checks it."""
-    year = year or _academic_year(found)
-    refused = _check(found, csrf)
+    year, refused = _guard(request, found, csrf, year)
     if refused:
-        return _page(request, found, year, status_code=403, error=refused)
+        return refused
     if file is not None and file.filename:
-        text, source = (await file.read()).decode("utf-8", errors="replace"), file.filename
+        try:
+            text, source = await _upload(file)
+        except RegistryError as exc:
+            return _page(request, found, year, status_code=400, error=str(exc))
         if _foreign(text, found.user.org_id):
             return _page(request, found, year, status_code=403, error="в файле есть строки другой организации")
     else:
@@ -145,17 +160,19 @@ async def meetings(
     file: Annotated[UploadFile | None, File()] = None,
 ) -> HTMLResponse:
     """A file of the pairs' meetings (org,pair,number,kind,date), checked as `roadmap meetings load` checks it."""
-    year = year or _academic_year(found)
-    refused = _check(found, csrf)
+    year, refused = _guard(request, found, csrf, year)
     if refused:
-        return _page(request, found, year, status_code=403, error=refused)
+        return refused
     if file is None or not file.filename:
         return _page(request, found, year, status_code=400, error="выберите файл встреч (CSV)")
-    text = (await file.read()).decode("utf-8", errors="replace")
+    try:
+        text, source = await _upload(file)
+    except RegistryError as exc:
+        return _page(request, found, year, status_code=400, error=str(exc))
     if _foreign(text, found.user.org_id):
         return _page(request, found, year, status_code=403, error="в файле есть строки другой организации")
     try:
-        report = record_meetings(found.ctx, text=text, source=file.filename)
+        report = record_meetings(found.ctx, text=text, source=source)
     except (RegistryError, MentorshipError) as exc:
         return _page(request, found, year, status_code=400, error=str(exc))
     return _page(request, found, year, message="; ".join(report.lines()))
@@ -170,10 +187,9 @@ def propose(
     max_mentees: Annotated[int, Form()] = DEFAULT_MAX_MENTEES,
 ) -> HTMLResponse:
     """Propose pairs and groups for the mentees still without a mentor (as `roadmap pairs propose`); kept to accept."""
-    year = year or _academic_year(found)
-    refused = _check(found, csrf)
+    year, refused = _guard(request, found, csrf, year)
     if refused:
-        return _page(request, found, year, status_code=403, error=refused)
+        return refused
     try:
         proposal = propose_pairs(found.ctx, org=found.user.org_id, year=year, max_mentees=max_mentees)
     except MentorshipError as exc:
@@ -192,17 +208,16 @@ async def accept(
 ) -> HTMLResponse:
     """Accept the kept proposal, or the curator's edited list (CSV mentor,mentee,form), as `roadmap pairs accept`:
     every pair checked, the list refused whole on any bad row; the pair-formation step is completed."""
-    year = year or _academic_year(found)
-    refused = _check(found, csrf)
+    year, refused = _guard(request, found, csrf, year)
     if refused:
-        return _page(request, found, year, status_code=403, error=refused)
+        return refused
     by, why_not = _accepting_party(found, year)
     if by is None:
         return _page(request, found, year, status_code=403, error=why_not)
     text = source = None
-    if file is not None and file.filename:
-        text, source = (await file.read()).decode("utf-8", errors="replace"), file.filename
     try:
+        if file is not None and file.filename:
+            text, source = await _upload(file)
         report = accept_pairs(found.ctx, org=found.user.org_id, year=year, by=by, proposal_id=proposal, text=text,
                               source=source)  # fmt: skip
     except (RegistryError, MentorshipError, CompletionError) as exc:
