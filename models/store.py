@@ -247,6 +247,8 @@ class OutboxMessage(SQLModel, table=True):
         Index("ix_outbox_state_next", "state", "next_attempt_at"),
         # a sender's batch: the rows it claimed (outbox/claims.py)
         Index("ix_outbox_claim", "claim"),
+        # what each milestone was already told, read by the sweep per roadmap (late, escalated, waiting)
+        Index("ix_outbox_told", "roadmap_id", "kind", "milestone_id", "due_on", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

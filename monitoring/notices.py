@@ -34,7 +34,7 @@ from models.territory import in_territory
 from monitoring.measures import measure_address
 from monitoring.snapshots import SnapshotReport
 from notifications.notice import MONITORING, Municipality, Notice, NoticeRow
-from outbox.queue import NO_CONTACT, outbox_insert
+from outbox.queue import NO_CONTACT, queue
 from tasks.registry import Address, contacts_for, head_addresses
 
 COORDINATOR_KIND = "УО"
@@ -228,7 +228,7 @@ def queue_monitoring_notice(
             out.queued += 1
             out.recipients.append(_shown(target))
     if rows:
-        session.execute(outbox_insert(session), rows)
+        queue(session, rows)
         record_event(
             session, actor=actor, action="monitoring.notice.queued", subject=f"roadmap/{plan.id}",
             timezone=plan.timezone, at=now,

@@ -280,9 +280,18 @@ def _entry(roadmap: Roadmap, row: Any, kind: str, names: dict[str, str]) -> dict
     }  # fmt: skip
 
 
-def candidates(roadmap_id: str, zone: str, horizon: date) -> Select[Any]:
+def candidates(roadmap_id: str, zone: str, horizon: date, waiting_since: date | None = None) -> Select[Any]:
     """The milestones of a roadmap in a zone that may need a reminder: open ones ending by `horizon`, and those
-    waiting for a date (one pass; ix_milestone_sweep serves it)."""
+    waiting for a date (one pass; ix_milestone_sweep serves it) that were not told so after `waiting_since`
+    (a region holds tens of thousands of them, told once a month: reading them all every day was a third of
+    the decision)."""
+    waiting = col(Milestone.status) == "waiting-for-date"
+    if waiting_since is not None:
+        told = select(col(OutboxMessage.id)).where(
+            col(OutboxMessage.milestone_id) == Milestone.id, col(OutboxMessage.kind) == "waiting",
+            col(OutboxMessage.due_on) > waiting_since,
+        )  # fmt: skip
+        waiting = and_(waiting, not_(told.exists()))
     return select(
         col(Milestone.id), col(Milestone.item_number), col(Milestone.org_id), col(Milestone.occurrence),
         col(Milestone.kind), col(Milestone.window_start), col(Milestone.window_end), col(Milestone.status),
@@ -291,7 +300,7 @@ def candidates(roadmap_id: str, zone: str, horizon: date) -> Select[Any]:
         col(Milestone.roadmap_id) == roadmap_id, col(Milestone.timezone) == zone,
         or_(
             and_(col(Milestone.status).in_(OPEN), col(Milestone.window_end) <= horizon),
-            col(Milestone.status) == "waiting-for-date",
+            waiting,
         ),
     )  # fmt: skip
 
@@ -309,37 +318,15 @@ def _decide_zone(
     widest = max([*policy.before_days, *policy.check_in_before_days,
                   *(d for i in items.values() if i.reminders for d in i.reminders.before_days)])  # fmt: skip
     horizon = day + timedelta(days=widest + 10)  # + room for a threshold moved back over a long holiday
-    query = candidates(roadmap.id, zone, horizon)
+    # "waiting for a date" repeats every waiting_every_days from the day it was last due
+    waiting_since = day - timedelta(days=policy.waiting_every_days)
+    query = candidates(roadmap.id, zone, horizon, waiting_since)
     out: list[Reminder] = []
     operator = [policy.operator] if policy.operator else []
     parties_by_id = _parties_of(roadmap)
     per_org = {p.id for p in roadmap.parties if p.per_organisation}
-    # the day each milestone was last told it is late (or escalated): repeats keep their period from
-    # that day, so a sweep that catches up after a gap does not send the next stage the day after
-    last_told: dict[tuple[int, str], date] = {}
-    told = (
-        select(col(OutboxMessage.milestone_id), col(OutboxMessage.kind), func.max(OutboxMessage.created_at))
-        .where(
-            col(OutboxMessage.roadmap_id) == roadmap.id,
-            col(OutboxMessage.kind).in_(("lapse", "overdue", "escalation")),
-        )
-        .group_by(col(OutboxMessage.milestone_id), col(OutboxMessage.kind))
-    )
-    for milestone_id, told_kind, moment in session.execute(told):
-        kind_key = "escalation" if told_kind == "escalation" else "late"
-        day_told = as_utc(moment).astimezone(ZoneInfo(zone)).date()
-        last_told[(milestone_id, kind_key)] = max(day_told, last_told.get((milestone_id, kind_key), day_told))
-    # "waiting for a date" repeats every waiting_every_days from the day it was last due (not from a fixed
-    # calendar stage, and never daily): the day and how many were due before give its key
-    waiting_told: dict[int, tuple[date, int]] = {
-        milestone_id: (last_due, times)
-        for milestone_id, last_due, times in session.execute(
-            select(col(OutboxMessage.milestone_id), func.max(OutboxMessage.due_on),
-                   func.count(func.distinct(OutboxMessage.due_on)))
-            .where(col(OutboxMessage.roadmap_id) == roadmap.id, col(OutboxMessage.kind) == "waiting")
-            .group_by(col(OutboxMessage.milestone_id))
-        )
-    }  # fmt: skip
+    last_told = _last_told(session, roadmap.id, zone)
+    waiting_told = _waiting_told(session, roadmap.id, waiting_since)
 
     def recently(milestone_id: int, kind_key: str, every: int) -> bool:
         told_on = last_told.get((milestone_id, kind_key))
@@ -386,6 +373,48 @@ def _decide_zone(
                 due = calendar.next_working_day(end + timedelta(days=level * policy.escalate_after_days))
                 out.append(Reminder(row.id, "escalation", level, due, sorted(set(above)), entry))
     return out
+
+
+def told_late(roadmap_id: str) -> Select[Any]:
+    """When each milestone of a roadmap was last told it is late or escalated (ix_outbox_told serves it)."""
+    return (
+        select(col(OutboxMessage.milestone_id), col(OutboxMessage.kind), func.max(OutboxMessage.created_at))
+        .where(
+            col(OutboxMessage.roadmap_id) == roadmap_id,
+            col(OutboxMessage.kind).in_(("lapse", "overdue", "escalation")),
+        )
+        .group_by(col(OutboxMessage.milestone_id), col(OutboxMessage.kind))
+    )
+
+
+def told_waiting(roadmap_id: str, since: date) -> Select[Any]:
+    """The milestones waiting for a date that are due to be told again (last told on or before `since`):
+    the last day and how many days they were told (ix_outbox_told serves it)."""
+    return (
+        select(col(OutboxMessage.milestone_id), func.max(OutboxMessage.due_on),
+               func.count(func.distinct(OutboxMessage.due_on)))
+        .where(col(OutboxMessage.roadmap_id) == roadmap_id, col(OutboxMessage.kind) == "waiting")
+        .group_by(col(OutboxMessage.milestone_id))
+        .having(func.max(OutboxMessage.due_on) <= since)
+    )  # fmt: skip
+
+
+def _last_told(session: Session, roadmap_id: str, zone: str) -> dict[tuple[int, str], date]:
+    """The local day each milestone was last told it is late ("late") or escalated ("escalation"): repeats keep
+    their period from that day, so a sweep that catches up after a gap does not send the next stage the day
+    after."""
+    out: dict[tuple[int, str], date] = {}
+    for milestone_id, told_kind, moment in session.execute(told_late(roadmap_id)):
+        kind_key = "escalation" if told_kind == "escalation" else "late"
+        day_told = as_utc(moment).astimezone(ZoneInfo(zone)).date()
+        out[(milestone_id, kind_key)] = max(day_told, out.get((milestone_id, kind_key), day_told))
+    return out
+
+
+def _waiting_told(session: Session, roadmap_id: str, since: date) -> dict[int, tuple[date, int]]:
+    """ "Waiting for a date" repeats every waiting_every_days from the day it was last due (not from a fixed
+    calendar stage, and never daily): the day and how many were due before give its key."""
+    return {m: (last_due, times) for m, last_due, times in session.execute(told_waiting(roadmap_id, since))}
 
 
 def _moved_notices(

@@ -44,10 +44,11 @@ from models.store import (
 )
 
 PREVIOUS = "0001_initial"
-HEAD = "0012_sweep_and_claim_indexes"
+HEAD = "0013_outbox_history_index"
 REVISIONS = {PREVIOUS, "0002_deadline_changes", "0003_outbox_of_reminders", "0004_completions_with_evidence",
              "0005_monitoring_of_indicators", "0006_outbox_claims", "0007_web_users", "0008_scheduled_windows",
-             "0009_oktmo_of_organisations", "0010_mentorship_cycle", "0011_signed_audit_checkpoints", HEAD}  # fmt: skip
+             "0009_oktmo_of_organisations", "0010_mentorship_cycle", "0011_signed_audit_checkpoints",
+             "0012_sweep_and_claim_indexes", HEAD}  # fmt: skip
 
 T0 = datetime(2020, 3, 2, 9, 30, tzinfo=UTC)
 T1 = datetime(2020, 5, 20, 14, 5, 7, 250000, tzinfo=UTC)

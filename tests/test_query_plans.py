@@ -16,7 +16,7 @@ from sqlmodel import col
 from models.db import session_scope
 from models.store import Milestone, OutboxMessage
 from outbox.claims import _still_ready, ready
-from tasks.sweep import candidates
+from tasks.sweep import candidates, told_late, told_waiting
 from tests.helpers.sechenovsky import PLAN, load_registry, sync
 
 NOW = datetime(2020, 6, 1, 3, tzinfo=UTC)
@@ -50,6 +50,20 @@ def test_the_sweeps_pass_and_status_moves_use_the_sweep_index(engine, backend):
         found = plan_of(session, to_overdue, backend)
         assert "ix_milestone_sweep" in found, found
         session.rollback()
+
+
+def test_what_each_milestone_was_told_is_read_from_the_outbox_history_index(engine, backend):
+    """The sweep reads, per roadmap, when each milestone was last told it is late and which waiting ones are due
+    again: a scan of the whole outbox per roadmap and zone took a quarter of a region's decision."""
+    with session_scope(engine) as session:
+        found = plan_of(session, told_late("sechenovsky-2020"), backend)
+        assert "ix_outbox_told" in found, found
+        found = plan_of(session, told_waiting("sechenovsky-2020", date(2020, 5, 1)), backend)
+        assert "ix_outbox_told" in found, found
+        # the waiting milestones told lately are left out by the index, not by reading the outbox
+        found = plan_of(session, candidates("sechenovsky-2020", "Europe/Moscow", date(2020, 6, 30), date(2020, 5, 1)),
+                        backend)  # fmt: skip
+        assert "ix_milestone_sweep" in found and ("ix_outbox" in found), found
 
 
 def test_a_senders_claim_and_its_batch_use_indexes(engine, backend):
