@@ -26,7 +26,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -38,6 +39,7 @@ from sqlmodel import col
 from benchmarks.store import ACTOR, ROADMAPS, SWEEP_DAY, amended, clone, drop, generate, new_store
 from models.db import open_store, session_scope
 from models.loader import parse_plan
+from models.settings import get_settings
 from models.store import AuditEvent, Milestone, OutboxMessage
 from tasks.sync import sync_plan, territory_orgs
 
@@ -112,7 +114,7 @@ class Measured:
         if start is not None and end is not None:
             out |= {"prefect_start_s": start - self.launched, "flow_s": end - start,
                     "after_flow_s": self.launched + self.wall_s - end}  # fmt: skip
-        for name in ("decide", "queue", "claim", "render", "send", "mark", "dispatch"):
+        for name in ("prepare", "decide", "queue", "claim", "render", "send", "mark", "dispatch", "finish"):
             if any(p["phase"] == name for p in self.phases):
                 out[f"{name}_s"] = self.total(name)
         return {k: round(v, 3) for k, v in out.items()}
@@ -331,6 +333,22 @@ class Result:
     rounds: list[Round]
 
 
+@contextmanager
+def data_dir(folder: Path) -> Iterator[None]:
+    """ROADMAP_DATA_DIR set to `folder` in this process for the block (restored after)."""
+    before = os.environ.get("ROADMAP_DATA_DIR")
+    os.environ["ROADMAP_DATA_DIR"] = str(folder)
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("ROADMAP_DATA_DIR", None)
+        else:
+            os.environ["ROADMAP_DATA_DIR"] = before
+        get_settings.cache_clear()
+
+
 def run(*, orgs: int, naive_sample: int, runs: int = 3, db: str | None = None, seed: int = 1,
         day: date = SWEEP_DAY, folder: Path | None = None, log: Callable[[str], None] = print,
         prefect_api: str | None = None) -> Result:  # fmt: skip
@@ -342,7 +360,10 @@ def run(*, orgs: int, naive_sample: int, runs: int = 3, db: str | None = None, s
     folder = folder or Path(tempfile.mkdtemp(prefix="roadmap-bench-"))
     source = new_store(db, folder)
     log(f"generating {orgs} organisations into {source.split('@')[-1]}")
-    generated = generate(source, orgs, seed)
+    # the commands' data folder is the run's (_env), and the generator's syncs keep their plans parsed there,
+    # as `roadmap sync` does on an operator's machine: every round's sweep reads them parsed, not only the later
+    with data_dir(folder):
+        generated = generate(source, orgs, seed)
     log(f"  {generated.line()}")
     engine = open_store(source, readonly=True)
     with session_scope(engine, readonly=True) as session:

@@ -78,17 +78,18 @@ def sweep(
     who = run_actor(actor, default="sweep")
     mark("flow-start")
     try:
-        with session_scope(engine, readonly=True) as session:
-            # an unknown roadmap or zone fails the run; a zone without milestones is said in the summary
-            scope = check_sweep_scope(session, roadmaps=roadmaps, timezones=timezones, strict=False)
-        if not dry_run:
-            check_can_send_task(engine, smtp)
-        start = audit_start(engine, actor=who, now=now)
-        plans = load_roadmaps(engine, roadmaps)
-        today = as_of or local_dates_task(engine, now)
-        # one task per roadmap and zone, run side by side (each in its own transaction), merged per roadmap
-        with session_scope(engine, readonly=True) as session:
-            partitions = [(plan, zone) for plan in plans for zone in roadmap_zones(session, plan.id, timezones)]
+        with phase("prepare"):
+            with session_scope(engine, readonly=True) as session:
+                # an unknown roadmap or zone fails the run; a zone without milestones is said in the summary
+                scope = check_sweep_scope(session, roadmaps=roadmaps, timezones=timezones, strict=False)
+            if not dry_run:
+                check_can_send_task(engine, smtp)
+            start = audit_start(engine, actor=who, now=now)
+            plans = load_roadmaps(engine, roadmaps)
+            today = as_of or local_dates_task(engine, now)
+            # one task per roadmap and zone, run side by side (each in its own transaction), merged per roadmap
+            with session_scope(engine, readonly=True) as session:
+                partitions = [(plan, zone) for plan in plans for zone in roadmap_zones(session, plan.id, timezones)]
         with phase("decide"):
             futures = [
                 decide_partition.submit(engine, plan, zone, today=today, now=now, dry_run=dry_run, actor=who)
@@ -107,9 +108,10 @@ def sweep(
             sent = dispatch_task(engine, notifier=notifier, now=now, workers=workers, roadmaps=roadmaps,
                                  as_of=as_of, actor=who, link_for=links, timezones=timezones)  # fmt: skip
         lines += sent.lines()
-        signed, signing = audit_finish(engine, since=start, actor=who, now=now)
-        lines += [signing] if signing else []
-        publish_sweep_summary("## Sweep\n\n" + "\n".join(f"    {line}" for line in lines) + "\n")
+        with phase("finish"):
+            signed, signing = audit_finish(engine, since=start, actor=who, now=now)
+            lines += [signing] if signing else []
+            publish_sweep_summary("## Sweep\n\n" + "\n".join(f"    {line}" for line in lines) + "\n")
         result = {"decided": decided, "dispatch": sent, "lines": lines, "recorded": recorder.sent, "checkpoint": signed}
         if sent.failed:
             raise DeliveryFailed(sent.failure_line(), result)

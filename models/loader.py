@@ -442,8 +442,7 @@ def parse_stored_plan(text: str, name: str, cache_dir: Path | None = None) -> Ro
     """
     if cache_dir is None:
         return parse_plan(text, name)
-    key = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    path = cache_dir / f"{key}-{_CODE_STAMP}.pickle"
+    path = _cache_path(text, cache_dir)
     try:
         with path.open("rb") as f:
             cached = pickle.load(f)
@@ -452,6 +451,22 @@ def parse_stored_plan(text: str, name: str, cache_dir: Path | None = None) -> Ro
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
         pass
     roadmap = parse_plan(text, name)
+    remember_plan(text, roadmap, cache_dir)
+    return roadmap
+
+
+def plan_cache() -> Path:
+    """Where the store's plans are kept parsed: the data folder's cache/plans (ROADMAP_DATA_DIR)."""
+    from models.settings import get_settings
+
+    return get_settings().data_dir / "cache" / "plans"
+
+
+def remember_plan(text: str, roadmap: Roadmap, cache_dir: Path) -> None:
+    """Keep `roadmap` (the plan parsed from `text`) in the cache, as `roadmap sync` does when it stores a
+    version: the next sweep then reads it parsed (a cold parse of the five seed plans takes 1-1.5 s, most of a
+    small region's sweep)."""
+    path = _cache_path(text, cache_dir)
     try:
         cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         partial = path.with_suffix(f".{os.getpid()}.part")
@@ -460,7 +475,10 @@ def parse_stored_plan(text: str, name: str, cache_dir: Path | None = None) -> Ro
         partial.replace(path)
     except OSError:
         pass  # a read-only data folder: parse every time
-    return roadmap
+
+
+def _cache_path(text: str, cache_dir: Path) -> Path:
+    return cache_dir / f"{hashlib.sha256(text.encode('utf-8')).hexdigest()}-{_CODE_STAMP}.pickle"
 
 
 _CODE_STAMP = _code_stamp()

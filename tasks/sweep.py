@@ -516,7 +516,6 @@ def _stored_plan(text: str, roadmap_id: str) -> Roadmap:
     """A stored version's plan, parsed once per process and kept parsed in the data folder across processes
     (a page or a sweep reads it often; parsing a region's plan takes ~0.1 s); callers get a deep copy, so
     none can change another's."""
-    from models.loader import parse_stored_plan
-    from models.settings import get_settings
+    from models.loader import parse_stored_plan, plan_cache
 
-    return parse_stored_plan(text, f"{roadmap_id} (stored)", get_settings().data_dir / "cache" / "plans")
+    return parse_stored_plan(text, f"{roadmap_id} (stored)", plan_cache())

@@ -25,7 +25,7 @@ from sqlmodel import Session, col
 
 from audit.chain import ActorLike, NewEvent, append_events, identify, paused_gc
 from audit.replay import milestone_event
-from models.loader import PlanError, parse_plan
+from models.loader import PlanError, parse_plan, parse_stored_plan, plan_cache, remember_plan
 from models.plan import ORG_KINDS, Roadmap, number_key
 from models.plan_diff import PlanDiff, diff_plans
 from models.store import (
@@ -237,6 +237,7 @@ def sync_plan(
 
     The steps: version (and diff against the previous one) → expand (the milestones the plan and the registry
     call for) → reconcile (against the stored ones: what to add, change and retire) → record (rows and events).
+    `roadmap` is the plan parsed from `yaml_text` (kept parsed in the data folder's plan cache for the sweeps).
     Raises SyncRefused when a per-organisation item would reach no organisation, unless `allow_empty`.
     `cause` says what started a sync that is not the operator's (a registry load), for the audit event.
     """
@@ -245,6 +246,8 @@ def sync_plan(
     existing = {(r.item_number, r.org_id, r.occurrence): r for r in session.execute(
         select(*_MILESTONE_COLUMNS).where(col(Milestone.roadmap_id) == roadmap.id))}  # fmt: skip
     work = _reconcile(roadmap, planned, existing, report, now=now)
+    if not dry_run:
+        remember_plan(yaml_text, roadmap, plan_cache())  # the sweeps read the stored version parsed
     if dry_run or not report.changed:
         return report
     _record(session, roadmap, report, work, yaml_text=yaml_text, source_path=source_path, actor=actor, now=now,
@@ -263,7 +266,7 @@ def _versioned(session: Session, roadmap: Roadmap, yaml_text: str, *, note: str 
     if new_version and previous is not None:
         try:
             report.diff = diff_plans(
-                parse_plan(previous.yaml_text, f"{roadmap.id} version {previous.version}"), roadmap
+                parse_stored_plan(previous.yaml_text, f"{roadmap.id} version {previous.version}", plan_cache()), roadmap
             )
         except PlanError:
             report.diff = PlanDiff(header=[f"version {previous.version} no longer validates; item diff unavailable"])

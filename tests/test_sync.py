@@ -336,3 +336,33 @@ def test_sample_registry_and_sechenovsky_counts_follow_from_plan_and_registry(en
     report = run_sync(engine, text)
     assert report.added == expected_milestones(roadmap, dict(kinds)) == count(engine)
     assert not run_sync(engine, text).changed
+
+
+def test_a_synced_version_is_kept_parsed_for_the_sweeps_and_a_dry_run_keeps_nothing(engine, tmp_path, monkeypatch):
+    """A sweep reads every stored plan; parsing the five seed plans takes 1-1.5 s, most of a small region's sweep.
+    A sync leaves its version parsed in the data folder's cache, so the next sweep (a new process) reads it
+    parsed; the entry is the plan itself, and an entry that cannot be read is parsed again."""
+    import pickle
+
+    from models.loader import parse_stored_plan, plan_cache
+    from models.settings import get_settings
+    from tasks.sweep import _stored_plan, active_roadmaps
+
+    monkeypatch.setenv("ROADMAP_DATA_DIR", str(tmp_path / "data"))  # a data folder of this test's own
+    get_settings.cache_clear()
+    add_orgs(engine, SECH_ORGS)
+    text = SECH.read_text(encoding="utf-8")
+    run_sync(engine, text, dry_run=True)
+    assert not list(plan_cache().glob("*.pickle"))
+    run_sync(engine, text)
+    (entry,) = plan_cache().glob("*.pickle")
+    with entry.open("rb") as f:
+        assert pickle.load(f) == parse_plan(text, "plan.yaml")
+    _stored_plan.cache_clear()  # as in a new process
+    with session_scope(engine) as session:
+        (plan,) = active_roadmaps(session)
+    assert plan == parse_plan(text, "plan.yaml")
+    entry.write_bytes(b"not a pickle")
+    assert parse_stored_plan(text, "stored", plan_cache()) == plan
+    monkeypatch.undo()
+    get_settings.cache_clear()
