@@ -156,44 +156,54 @@ def decide_reminders(
     timezones: Iterable[str] | None = None,
     actor: ActorLike = "sweep",
 ) -> DecideReport:
-    """Move statuses and queue the reminders due today for one roadmap (see the module docstring)."""
-    report = DecideReport(roadmap.id)
-    zones = set(
-        session.execute(
-            select(col(Milestone.timezone)).where(col(Milestone.roadmap_id) == roadmap.id).distinct()
-        ).scalars()
-    )
-    if timezones is not None:
-        zones &= set(timezones)
-    items = {item.number: item for item in roadmap.items}
-    names = {p.id: p.name for p in roadmap.parties}
-    recipients = _Recipients(session, roadmap)
-    reminders: list[Reminder] = []
-    for zone in sorted(zones):
-        day = today if isinstance(today, date) else today[zone]
-        report.dates[zone] = day.isoformat()
-        _move_statuses(session, roadmap.id, zone, day, report, dry_run=dry_run)
-        if not calendar.is_working_day(day):
-            report.skipped_zones.append(zone)
-            continue
-        reminders += _decide_zone(session, roadmap, zone, day, calendar, items, names)
-        # mentorship cycle (issue 17): feedback missing after the pairs' meetings, one reminder per organisation
-        for fb in missing_feedback(session, roadmap=roadmap, zone=zone, day=day):
-            entry = _entry(roadmap, fb.milestone, FEEDBACK, names) | {"note": fb.note}
-            assert fb.milestone.id is not None
-            reminders.append(Reminder(fb.milestone.id, FEEDBACK, 0, day, fb.parties, entry))
-        if not dry_run:
-            reminders += _moved_notices(session, roadmap, zone, day, names, now)
+    """Move statuses and queue the reminders due today for one roadmap (see the module docstring).
 
-    org_ids = sorted({p[1] for r in reminders for p in r.parties if p[1]})
-    # the organisations these reminders name, read in a few queries: their names for the messages, and
-    # their rows in the session, so resolving each (party, organisation) to its contacts reads no more
-    org_names: dict[str, str] = {}
-    for chunk in range(0, len(org_ids), 5000):
-        batch = org_ids[chunk : chunk + 5000]
-        for org in session.execute(select(Organisation).where(col(Organisation.id).in_(batch))).scalars():
-            org_names[org.id] = org.name
-            recipients.orgs[org.id] = org  # held here: the session's identity map keeps only weak references
+    The steps: per zone, move the statuses and decide the reminders (`_zone_reminders`) → resolve each
+    reminder's parties to addresses, one outbox row per recipient (`_outbox_rows`) → keep the rows the outbox
+    does not hold yet, queue them and record what was decided (`_queue_decided`).
+    """
+    report = DecideReport(roadmap.id)
+    names = {p.id: p.name for p in roadmap.parties}
+    reminders: list[Reminder] = []
+    for zone in roadmap_zones(session, roadmap.id, timezones):
+        day = today if isinstance(today, date) else today[zone]
+        reminders += _zone_reminders(session, roadmap, zone, day, calendar, names, report, now=now, dry_run=dry_run)
+    rows, missing = _outbox_rows(session, roadmap, reminders, now=now)
+    report.no_contact = sorted(missing)
+    _queue_decided(session, roadmap, report, rows, now=now, dry_run=dry_run, actor=actor)
+    return report
+
+
+def _zone_reminders(
+    session: Session, roadmap: Roadmap, zone: str, day: date, calendar: ProductionCalendar, names: dict[str, str],
+    report: DecideReport, *, now: datetime, dry_run: bool,
+) -> list[Reminder]:  # fmt: skip
+    """One zone's day: statuses moved, then (on a working day) the reminders of the milestones, the pairs'
+    missing feedback and the amendments' moved deadlines."""
+    report.dates[zone] = day.isoformat()
+    _move_statuses(session, roadmap.id, zone, day, report, dry_run=dry_run)
+    if not calendar.is_working_day(day):
+        report.skipped_zones.append(zone)
+        return []
+    items = {item.number: item for item in roadmap.items}
+    out = _decide_zone(session, roadmap, zone, day, calendar, items, names)
+    # mentorship cycle (issue 17): feedback missing after the pairs' meetings, one reminder per organisation
+    for fb in missing_feedback(session, roadmap=roadmap, zone=zone, day=day):
+        entry = _entry(roadmap, fb.milestone, FEEDBACK, names) | {"note": fb.note}
+        assert fb.milestone.id is not None
+        out.append(Reminder(fb.milestone.id, FEEDBACK, 0, day, fb.parties, entry))
+    if not dry_run:
+        out += _moved_notices(session, roadmap, zone, day, names, now)
+    return out
+
+
+def _outbox_rows(
+    session: Session, roadmap: Roadmap, reminders: list[Reminder], *, now: datetime
+) -> tuple[list[dict[str, Any]], set[str]]:
+    """The outbox rows of the reminders (one per recipient), and the parties no contact was found for (their
+    rows are kept as NO_CONTACT placeholders rather than dropped)."""
+    recipients = _Recipients(session, roadmap)
+    org_names = _read_organisations(session, reminders, recipients)
     rows: list[dict[str, Any]] = []
     missing: set[str] = set()
     for reminder in reminders:
@@ -217,20 +227,40 @@ def decide_reminders(
                     "state": NO_CONTACT if address.target.startswith(f"({NO_CONTACT})") else "pending",
                     "attempts": 0, "created_at": now,
                 })  # fmt: skip
-    report.no_contact = sorted(missing)
+    return rows, missing
+
+
+def _read_organisations(session: Session, reminders: list[Reminder], recipients: _Recipients) -> dict[str, str]:
+    """The organisations the reminders name, read in a few queries: their names for the messages, and their rows
+    held for the resolver, so resolving each (party, organisation) to its contacts reads no more."""
+    org_ids = sorted({p[1] for r in reminders for p in r.parties if p[1]})
+    org_names: dict[str, str] = {}
+    for chunk in range(0, len(org_ids), 5000):
+        batch = org_ids[chunk : chunk + 5000]
+        for org in session.execute(select(Organisation).where(col(Organisation.id).in_(batch))).scalars():
+            org_names[org.id] = org.name
+            recipients.orgs[org.id] = org  # held here: the session's identity map keeps only weak references
+    return org_names
+
+
+def _queue_decided(
+    session: Session, roadmap: Roadmap, report: DecideReport, rows: list[dict[str, Any]], *, now: datetime,
+    dry_run: bool, actor: ActorLike,
+) -> None:  # fmt: skip
+    """Queue the rows the outbox does not hold yet (a dry run only previews them) and record the decision."""
     new_rows = _new_rows(session, roadmap.id, rows)
     report.rows = new_rows if dry_run else []  # a dry run previews them; a real run returns a summary only
     report.queued = Counter(r["kind"] for r in new_rows if r["state"] == "pending")
-    if not dry_run:
-        with phase("queue"):
-            queue(session, new_rows)
-    if not dry_run and (new_rows or report.to_due or report.to_overdue):
+    if dry_run:
+        return
+    with phase("queue"):
+        queue(session, new_rows)
+    if new_rows or report.to_due or report.to_overdue:
         record_event(
             session, actor=actor, action="sweep.decided", subject=f"roadmap/{roadmap.id}", timezone=roadmap.timezone,
             at=now, payload={"dates": report.dates, "to_due": report.to_due, "to_overdue": report.to_overdue,
                              "queued": dict(report.queued), "no_contact": report.no_contact},
         )  # fmt: skip
-    return report
 
 
 def _new_rows(session: Session, roadmap_id: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -314,65 +344,103 @@ def _decide_zone(
     items: dict[str, Item],
     names: dict[str, str],
 ) -> list[Reminder]:
+    """The reminders of a roadmap's milestones in one zone on a working day: one pass over the candidates."""
     policy = roadmap.reminders
     widest = max([*policy.before_days, *policy.check_in_before_days,
                   *(d for i in items.values() if i.reminders for d in i.reminders.before_days)])  # fmt: skip
     horizon = day + timedelta(days=widest + 10)  # + room for a threshold moved back over a long holiday
     # "waiting for a date" repeats every waiting_every_days from the day it was last due
     waiting_since = day - timedelta(days=policy.waiting_every_days)
-    query = candidates(roadmap.id, zone, horizon, waiting_since)
+    judge = _ZoneDay(
+        roadmap, day, calendar, items, names, per_org={p.id for p in roadmap.parties if p.per_organisation},
+        last_told=_last_told(session, roadmap.id, zone), waiting_told=_waiting_told(session, roadmap.id, waiting_since),
+    )  # fmt: skip
     out: list[Reminder] = []
-    operator = [policy.operator] if policy.operator else []
-    parties_by_id = _parties_of(roadmap)
-    per_org = {p.id for p in roadmap.parties if p.per_organisation}
-    last_told = _last_told(session, roadmap.id, zone)
-    waiting_told = _waiting_told(session, roadmap.id, waiting_since)
-
-    def recently(milestone_id: int, kind_key: str, every: int) -> bool:
-        told_on = last_told.get((milestone_id, kind_key))
-        return told_on is not None and told_on > day - timedelta(days=every)
-
+    query = candidates(roadmap.id, zone, horizon, waiting_since)
     for row in session.execute(query.execution_options(yield_per=5000)):
-        parties = [(p, row.org_id if p in per_org else "") for p in (row.responsible or operator)]
+        parties = [(p, row.org_id if p in judge.per_org else "") for p in (row.responsible or judge.operator)]
         if row.status == "waiting-for-date":
-            last_due, times = waiting_told.get(row.id, (None, 0))
-            if last_due is None or (day - last_due).days >= policy.waiting_every_days:
-                entry = _entry(roadmap, row, "waiting", names)
-                out.append(Reminder(row.id, "waiting", times, day, parties, entry))
-            continue
+            out += judge.waiting(row, parties)
+        elif row.window_end >= day:
+            out += judge.ahead(row, parties)
+        else:
+            out += judge.late(row, parties)
+    return out
+
+
+@dataclass
+class _ZoneDay:
+    """What one zone's day decides for a candidate milestone, by where its window stands (the policy's rules)."""
+
+    roadmap: Roadmap
+    day: date
+    calendar: ProductionCalendar
+    items: dict[str, Item]
+    names: dict[str, str]
+    per_org: set[str]
+    last_told: dict[tuple[int, str], date]  # (milestone, "late" or "escalation") -> the local day last told
+    waiting_told: dict[int, tuple[date, int]]  # milestone -> (the day last told it waits, how many times)
+
+    def __post_init__(self) -> None:
+        self.policy = self.roadmap.reminders
+        self.operator = [self.policy.operator] if self.policy.operator else []
+        self.parties = _parties_of(self.roadmap)
+
+    def entry(self, row: Any, kind: str) -> dict[str, Any]:
+        return _entry(self.roadmap, row, kind, self.names)
+
+    def recently(self, milestone_id: int, kind_key: str, every: int) -> bool:
+        told_on = self.last_told.get((milestone_id, kind_key))
+        return told_on is not None and told_on > self.day - timedelta(days=every)
+
+    def waiting(self, row: Any, parties: list[tuple[str, str]]) -> list[Reminder]:
+        """Waiting for a date: told again every waiting_every_days (only those due again are candidates)."""
+        last_due, times = self.waiting_told.get(row.id, (None, 0))
+        if last_due is not None and (self.day - last_due).days < self.policy.waiting_every_days:
+            return []
+        return [Reminder(row.id, "waiting", times, self.day, parties, self.entry(row, "waiting"))]
+
+    def ahead(self, row: Any, parties: list[tuple[str, str]]) -> list[Reminder]:
+        """Before the window ends: the nearest threshold passed (a threshold on a day off falls on the working
+        day before), `check-in` for a continuous item's review."""
         end: date = row.window_end
-        if end >= day:
-            item = items.get(row.item_number)
-            if row.kind == "check-in":
-                kind, thresholds = "check-in", policy.check_in_before_days
-            else:
-                kind = "before"
-                thresholds = item.reminders.before_days if item and item.reminders else policy.before_days
-            passed = [t for t in thresholds if calendar.previous_working_day(end - timedelta(days=t)) <= day]
-            if passed:
-                t = min(passed)
-                due_on = calendar.previous_working_day(end - timedelta(days=t))
-                out.append(Reminder(row.id, kind, t, due_on, parties, _entry(roadmap, row, kind, names)))
-            continue
-        late = (day - end).days
+        item = self.items.get(row.item_number)
+        if row.kind == "check-in":
+            kind, thresholds = "check-in", self.policy.check_in_before_days
+        else:
+            kind = "before"
+            thresholds = item.reminders.before_days if item and item.reminders else self.policy.before_days
+        previous = self.calendar.previous_working_day
+        passed = [t for t in thresholds if previous(end - timedelta(days=t)) <= self.day]
+        if not passed:
+            return []
+        t = min(passed)
+        return [Reminder(row.id, kind, t, previous(end - timedelta(days=t)), parties, self.entry(row, kind))]
+
+    def late(self, row: Any, parties: list[tuple[str, str]]) -> list[Reminder]:
+        """After the window ended: `lapse` the first working day, `overdue` every N days, and `escalation` to the
+        party above every M days late (repeats keep their period from the day last told)."""
+        policy, end = self.policy, row.window_end
+        late = (self.day - end).days
         repeat = late // policy.overdue_every_days
         kind, stage = ("overdue", repeat) if repeat else ("lapse", 0)
-        due_on = calendar.next_working_day(end + timedelta(days=max(1, repeat * policy.overdue_every_days)))
-        if kind == "lapse" or not recently(row.id, "late", policy.overdue_every_days):
-            out.append(Reminder(row.id, kind, stage, due_on, parties, _entry(roadmap, row, kind, names)))
+        out = []
+        if kind == "lapse" or not self.recently(row.id, "late", policy.overdue_every_days):
+            due_on = self.calendar.next_working_day(end + timedelta(days=max(1, repeat * policy.overdue_every_days)))
+            out.append(Reminder(row.id, kind, stage, due_on, parties, self.entry(row, kind)))
         level = late // policy.escalate_after_days
-        if level and not recently(row.id, "escalation", policy.escalate_after_days):
-            above = []
+        if level and not self.recently(row.id, "escalation", policy.escalate_after_days):
+            above = set()
             for party, org in parties:
-                target = _escalation_target(parties_by_id, policy.operator, party, level)
+                target = _escalation_target(self.parties, policy.operator, party, level)
                 if target and target not in row.responsible:
-                    above.append((target, org if target in per_org else ""))
+                    above.add((target, org if target in self.per_org else ""))
             if above:
-                entry = _entry(roadmap, row, "escalation", names)
+                entry = self.entry(row, "escalation")
                 entry["note"] = f"Просрочено на {late} дн.; ответственные: {entry['responsible']}"
-                due = calendar.next_working_day(end + timedelta(days=level * policy.escalate_after_days))
-                out.append(Reminder(row.id, "escalation", level, due, sorted(set(above)), entry))
-    return out
+                due = self.calendar.next_working_day(end + timedelta(days=level * policy.escalate_after_days))
+                out.append(Reminder(row.id, "escalation", level, due, sorted(above), entry))
+        return out
 
 
 def told_late(roadmap_id: str) -> Select[Any]:
