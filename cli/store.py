@@ -17,7 +17,7 @@ import typer
 from cli.errors import fail as _fail
 from cli.runner import actor, quiet_prefect, run_audited_flow, store_url
 from models.db import StoreError, describe, open_store
-from models.loader import PlanError, load_plan
+from models.loader import PlanError, load_plan, plan_cache
 from models.plan_diff import diff_plans
 from models.settings import SettingsError, get_settings
 from models.store import STATUSES
@@ -86,7 +86,7 @@ def sync(
     Example: roadmap sync roadmaps/sechenovsky-2020.yaml --note "приказ № 45 от 01.09.2020"
     """
     try:
-        load_plan(plan)  # refuse a bad plan here, with its located errors, before starting Prefect
+        load_plan(plan, plan_cache())  # refuse a bad plan here, with its located errors, before starting Prefect
     except PlanError as exc:
         raise _fail(str(exc)) from None
     url = _url(db)

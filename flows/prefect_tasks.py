@@ -10,7 +10,6 @@ and nothing here is hashed or persisted by Prefect.
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from prefect import task
@@ -21,7 +20,7 @@ from sqlmodel import Session
 
 from audit.chain import ActorLike
 from models.db import open_store, session_scope
-from models.loader import load_plan
+from models.loader import load_plan_text, plan_cache
 from models.plan import Roadmap
 from models.settings import Settings, get_settings
 from monitoring.evaluate import stored_plan
@@ -55,8 +54,7 @@ def flow_store(db: str | None) -> tuple[Settings, Engine]:
 @task(name="load-plan", cache_policy=NO_CACHE)
 def load_plan_file(path: str) -> tuple[Roadmap, str]:
     """Validate the plan file and return it with its text as loaded."""
-    roadmap = load_plan(path)
-    return roadmap, Path(path).read_text(encoding="utf-8")
+    return load_plan_text(path, plan_cache())  # parsed once: the CLI validated it through the same cache
 
 
 sync_plan_task = task(name="sync-plan", cache_policy=NO_CACHE)(sync_plan)

@@ -399,8 +399,14 @@ def _dedupe(issues: list[PlanIssue]) -> list[PlanIssue]:
     return out
 
 
-def load_plan(path: str | Path) -> Roadmap:
-    """Read and validate one plan file."""
+def load_plan(path: str | Path, cache_dir: Path | None = None) -> Roadmap:
+    """Read and validate one plan file (through the parse cache in `cache_dir` when given: `roadmap sync`
+    validates the file before Prefect starts and its flow reads it again, parsed once)."""
+    return load_plan_text(path, cache_dir)[0]
+
+
+def load_plan_text(path: str | Path, cache_dir: Path | None = None) -> tuple[Roadmap, str]:
+    """The plan file validated, with the text it was read from (read once, so the two always agree)."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
@@ -410,7 +416,7 @@ def load_plan(path: str | Path) -> Roadmap:
         raise PlanError([PlanIssue(str(p), 1, 1, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]) from None
     except IsADirectoryError:
         raise PlanError([PlanIssue(str(p), 0, 0, "", "is a folder; give a .yaml file")]) from None
-    return parse_plan(text, str(p))
+    return (parse_plan(text, str(p)) if cache_dir is None else parse_stored_plan(text, str(p), cache_dir)), text
 
 
 def find_plans(paths: Iterable[str | Path]) -> Iterator[Path]:
@@ -433,7 +439,7 @@ def _code_stamp() -> str:
 
 
 def parse_stored_plan(text: str, name: str, cache_dir: Path | None = None) -> Roadmap:
-    """A plan the store holds (validated when it was synced), parsed through a cache kept in `cache_dir`.
+    """A plan's text (a stored version, or a file being synced) parsed through a cache kept in `cache_dir`.
 
     Parsing a region's plan takes ~0.1 s (YAML with line marks, the deadline grammar per item); a sweep
     of a region reads twenty of them in every run, each run a new process. The cache is keyed by the text
