@@ -462,10 +462,14 @@ def parse_stored_plan(text: str, name: str, cache_dir: Path | None = None) -> Ro
 
 
 def plan_cache() -> Path:
-    """Where the store's plans are kept parsed: the data folder's cache/plans (ROADMAP_DATA_DIR)."""
+    """Where the store's plans are kept parsed: the data folder's cache/plans (ROADMAP_DATA_DIR).
+
+    The settings are read afresh, not through get_settings()'s cache: a sync or a sweep called as a library
+    function must not freeze the process's settings (a test, or a command, that sets ROADMAP_SMTP_URL after
+    a sync would otherwise be told no SMTP server is configured)."""
     from models.settings import get_settings
 
-    return get_settings().data_dir / "cache" / "plans"
+    return get_settings.__wrapped__().data_dir / "cache" / "plans"
 
 
 def remember_plan(text: str, roadmap: Roadmap, cache_dir: Path) -> None:

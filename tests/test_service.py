@@ -69,9 +69,16 @@ def wait_until_gone(marker: str, timeout: float = 30.0) -> list[int]:
 
 
 def api_call(method: str, url: str, **kwargs) -> httpx.Response:
-    """One REST call, retried on 503 as Prefect's own client does (its SQLite database is briefly busy)."""
-    for _attempt in range(20):
-        response = httpx.request(method, url, timeout=30, **kwargs)
+    """One REST call, retried on 503 as Prefect's own client does (its SQLite database is briefly busy); a read
+    (GET) is also retried when the server, busy with two workers' runs on a loaded machine, does not answer
+    within 30 s (a POST is not: it may have been done)."""
+    for attempt in range(20):
+        try:
+            response = httpx.request(method, url, timeout=30, **kwargs)
+        except httpx.TimeoutException:
+            if method != "GET" or attempt == 19:
+                raise
+            continue
         if response.status_code != 503:
             return response
         time.sleep(0.5)
