@@ -39,6 +39,7 @@ from tasks.registry import Address, contacts_for
 from tasks.status import window_opened, window_passed
 
 OPEN = ("planned", "due", "overdue")
+QUEUE_BATCH = 2000  # reminders turned into outbox rows and queued at a time
 
 
 @dataclass
@@ -160,7 +161,7 @@ def decide_reminders(
 
     The steps: per zone, move the statuses and decide the reminders (`_zone_reminders`) → resolve each
     reminder's parties to addresses, one outbox row per recipient (`_outbox_rows`) → keep the rows the outbox
-    does not hold yet, queue them and record what was decided (`_queue_decided`).
+    does not hold yet and queue them, a batch of reminders at a time (`_queue_new`) → record what was decided.
     """
     report = DecideReport(roadmap.id)
     names = {p.id: p.name for p in roadmap.parties}
@@ -168,9 +169,23 @@ def decide_reminders(
     for zone in roadmap_zones(session, roadmap.id, timezones):
         day = today if isinstance(today, date) else today[zone]
         reminders += _zone_reminders(session, roadmap, zone, day, calendar, names, report, now=now, dry_run=dry_run)
-    rows, missing = _outbox_rows(session, roadmap, reminders, now=now)
+    # the outbox rows (one per recipient, with their payloads: most of the decision's memory) are built and
+    # queued a batch of reminders at a time, so memory follows the batch rather than the day's whole queue
+    missing: set[str] = set()
+    seen: set[tuple[str, str]] = set()
+    new = 0
+    while reminders:
+        batch, reminders = reminders[:QUEUE_BATCH], reminders[QUEUE_BATCH:]
+        rows, lacking = _outbox_rows(session, roadmap, batch, now=now)
+        missing |= lacking
+        new += _queue_new(session, report, rows, seen, dry_run=dry_run)
     report.no_contact = sorted(missing)
-    _queue_decided(session, roadmap, report, rows, now=now, dry_run=dry_run, actor=actor)
+    if not dry_run and (new or report.to_due or report.to_overdue):
+        record_event(
+            session, actor=actor, action="sweep.decided", subject=f"roadmap/{roadmap.id}", timezone=roadmap.timezone,
+            at=now, payload={"dates": report.dates, "to_due": report.to_due, "to_overdue": report.to_overdue,
+                             "queued": dict(report.queued), "no_contact": report.no_contact},
+        )  # fmt: skip
     return report
 
 
@@ -243,36 +258,27 @@ def _read_organisations(session: Session, reminders: list[Reminder], recipients:
     return org_names
 
 
-def _queue_decided(
-    session: Session, roadmap: Roadmap, report: DecideReport, rows: list[dict[str, Any]], *, now: datetime,
-    dry_run: bool, actor: ActorLike,
-) -> None:  # fmt: skip
-    """Queue the rows the outbox does not hold yet (a dry run only previews them) and record the decision."""
-    new_rows = _new_rows(session, roadmap.id, rows)
-    report.rows = new_rows if dry_run else []  # a dry run previews them; a real run returns a summary only
-    report.queued = Counter(r["kind"] for r in new_rows if r["state"] == "pending")
+def _queue_new(
+    session: Session, report: DecideReport, rows: list[dict[str, Any]], seen: set[tuple[str, str]], *, dry_run: bool
+) -> int:
+    """Queue the rows whose (key, recipient) the outbox does not hold yet (a dry run only previews them); how many."""
+    new_rows = _new_rows(session, rows, seen)
     if dry_run:
-        return
-    with phase("queue"):
-        queue(session, new_rows)
-    if new_rows or report.to_due or report.to_overdue:
-        record_event(
-            session, actor=actor, action="sweep.decided", subject=f"roadmap/{roadmap.id}", timezone=roadmap.timezone,
-            at=now, payload={"dates": report.dates, "to_due": report.to_due, "to_overdue": report.to_overdue,
-                             "queued": dict(report.queued), "no_contact": report.no_contact},
-        )  # fmt: skip
+        report.rows += new_rows  # a dry run previews them; a real run returns a summary only
+    report.queued += Counter(r["kind"] for r in new_rows if r["state"] == "pending")
+    if not dry_run:
+        with phase("queue"):
+            queue(session, new_rows)
+    return len(new_rows)
 
 
-def _new_rows(session: Session, roadmap_id: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The rows whose (key, recipient) the outbox does not hold yet."""
+def _new_rows(session: Session, rows: list[dict[str, Any]], seen: set[tuple[str, str]]) -> list[dict[str, Any]]:
+    """The rows whose (key, recipient) the outbox does not hold yet (nor an earlier batch: `seen`)."""
     if not rows:
         return []
-    since = min(r["due_on"] for r in rows)
-    query = select(col(OutboxMessage.key), col(OutboxMessage.recipient)).where(
-        col(OutboxMessage.roadmap_id) == roadmap_id, col(OutboxMessage.due_on) >= since
-    )
+    ids = sorted({r["milestone_id"] for r in rows})
+    query = select(col(OutboxMessage.key), col(OutboxMessage.recipient)).where(col(OutboxMessage.milestone_id).in_(ids))
     existing = {(key, recipient) for key, recipient in session.execute(query)}
-    seen: set[tuple[str, str]] = set()
     out = []
     for row in rows:
         pair = (row["key"], row["recipient"])
