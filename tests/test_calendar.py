@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
-from models.calendar import LIBRARY_DECREES_UNTIL, ProductionCalendar, load_decrees
+from models.calendar import LIBRARY_DECREES_UNTIL, TABLE_YEARS, ProductionCalendar, cached_table, load_decrees
 
-CAL = ProductionCalendar(decrees={})
+CAL = ProductionCalendar(decrees={}, table={})  # the package asked for every day: the rules themselves
 D = date
 
 
@@ -72,3 +75,27 @@ def test_previous_and_next_working_day_across_the_new_year_and_may():
 
 def test_the_shipped_decree_table_loads():
     assert isinstance(load_decrees(), dict)
+
+
+def test_the_cached_table_answers_as_the_package_and_a_later_process_does_not_import_it(tmp_path: Path):
+    cache = tmp_path / "calendar"
+    table = cached_table(cache)
+    (kept,) = cache.glob("*.pickle")
+    tabled = ProductionCalendar(decrees={}, table=table)
+    day = date(TABLE_YEARS.start, 1, 1)
+    while day.year < TABLE_YEARS.stop:
+        assert tabled.is_working_day(day) == CAL.is_working_day(day), day
+        day += timedelta(days=1)
+    # the next process reads the table and never imports the package (0.2 s of every sweep's start)
+    code = (
+        "import sys; from pathlib import Path; from datetime import date;"
+        "from models.calendar import ProductionCalendar, cached_table;"
+        f"cal = ProductionCalendar(table=cached_table(Path({str(cache)!r})));"
+        "print(cal.is_working_day(date(2020, 6, 12)), cal.is_working_day(date(2020, 6, 11)), 'holidays' in sys.modules)"
+    )
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert ran.stdout.split() == ["False", "True", "False"]
+    # a damaged table is made again, not believed
+    kept.write_bytes(b"not a pickle")
+    assert cached_table(cache) == table
+    assert kept.read_bytes() != b"not a pickle"
