@@ -87,15 +87,22 @@ def sweep(
             start = audit_start(engine, actor=who, now=now)
             plans = load_roadmaps(engine, roadmaps)
             today = as_of or local_dates_task(engine, now)
-            # one task per roadmap and zone, run side by side (each in its own transaction), merged per roadmap
+            # one task per roadmap and zone (each in its own transaction), merged per roadmap: side by side on
+            # PostgreSQL, one after another on SQLite
             with session_scope(engine, readonly=True) as session:
                 partitions = [(plan, zone) for plan in plans for zone in roadmap_zones(session, plan.id, timezones)]
         with phase("decide"):
-            futures = [
-                decide_partition.submit(engine, plan, zone, today=today, now=now, dry_run=dry_run, actor=who)
-                for plan, zone in partitions
-            ]
-            parts = [future.result() for future in futures]
+            if engine.dialect.name == "sqlite":
+                # one writer at a time: side by side the tasks only wait for each other's locks (a region's
+                # decision 1.5-1.8 s one after another, 1.8-2.3 s side by side, measured in one run)
+                parts = [decide_partition(engine, plan, zone, today=today, now=now, dry_run=dry_run, actor=who)
+                         for plan, zone in partitions]  # fmt: skip
+            else:
+                futures = [
+                    decide_partition.submit(engine, plan, zone, today=today, now=now, dry_run=dry_run, actor=who)
+                    for plan, zone in partitions
+                ]
+                parts = [future.result() for future in futures]
         decided = [DecideReport.merged([p for p in parts if p.roadmap_id == plan.id]) for plan in plans
                    if any(p.roadmap_id == plan.id for p in parts)]  # fmt: skip
         lines = scope + [line for report in decided for line in report.lines()]
