@@ -1,14 +1,19 @@
-"""The benchmark of the whole commands (issue 15): `python -m benchmarks generate|run|naive|sink`.
+"""The benchmark of the whole commands (issue 15): `python -m benchmarks generate|run|crash|naive|sink`.
 
     python -m benchmarks generate --orgs 4000 --db sqlite:////tmp/region.db [--seed 1]
     python -m benchmarks run --orgs 4000 --naive-sample 5000 --runs 3 [--db URL] --json out.json
     python -m benchmarks run --milestones 5000 --naive-sample 5000 --json small.json
+    python -m benchmarks crash --orgs 5000 --senders 2 [--db URL] [--batch 50] [--json crash.json]
 
 `run` generates its own store (a SQLite file in a temporary folder, or with --db a PostgreSQL URL a
 schema of its own in that database), then measures every command on fresh copies of it
 (benchmarks/whole.py) and writes the rows {"operation", "size", "median_s", "rate_per_s",
 "peak_rss_mb", "ratio_vs_naive"} (with "parts" on some) to --json. `naive` and `sink` are the run's
 helpers (the naive one-task-per-milestone flow; the counting SMTP server), each run as its own process.
+`crash` is the kill -9 test at region size (benchmarks/crash.py): senders killed (SIGKILL) in the middle
+of the day's dispatch, then a clean one; it checks that nothing was lost and that each killed sender
+repeated at most one batch, prints the figures, and exits 1 when that does not hold (`crash-sender` is
+its sender process).
 The machine is shared and noisy: compare the ratios of one run, not seconds across runs.
 """
 
@@ -59,8 +64,33 @@ def main(argv: list[str] | None = None) -> int:
     naive.add_argument("--as-of", required=True)
     sink = commands.add_parser("sink", help="(the run's helper) a counting SMTP server on loopback")
     sink.add_argument("--port", type=int, default=None)
+    crash = commands.add_parser("crash", help="the kill -9 test: senders killed mid-dispatch, then a clean one")
+    crash.add_argument("--orgs", type=int, required=True)
+    crash.add_argument("--senders", type=int, default=2)
+    crash.add_argument("--db", default=None, help="a PostgreSQL URL (a schema of the run's own) or a new SQLite file")
+    crash.add_argument("--batch", type=int, default=None, help="recipients a sender claims at a time (default: BATCH)")
+    crash.add_argument("--workers", type=int, default=4, help="sending threads per sender")
+    crash.add_argument("--kill-after", type=int, default=None,
+                       help="messages per sender before the kill (default: the middle of the run)")  # fmt: skip
+    crash.add_argument("--seed", type=int, default=1)
+    crash.add_argument("--as-of", default=None, help="the day decided (default 2020-06-01)")
+    crash.add_argument("--json", type=Path, default=None)
+    sender = commands.add_parser("crash-sender", help="(the crash test's helper) a sender dispatching the outbox")
+    sender.add_argument("--db", required=True)
+    sender.add_argument("--smtp", required=True)
+    sender.add_argument("--now", required=True)
+    sender.add_argument("--as-of", required=True)
+    sender.add_argument("--batch", type=int, required=True)
+    sender.add_argument("--workers", type=int, required=True)
+    sender.add_argument("--wait", action="store_true", help='say "ready", start on a line from stdin')
     args = parser.parse_args(argv)
 
+    if args.command == "crash-sender":
+        from benchmarks.crash import sender_command
+
+        return sender_command(args)
+    if args.command == "crash":
+        return crash_command(args, parser, argv)
     if args.command == "sink":
         from benchmarks.sink import serve
 
@@ -96,6 +126,29 @@ def main(argv: list[str] | None = None) -> int:
         if "parts" in row:
             print("             " + ", ".join(f"{k} {v}" for k, v in row["parts"].items()))
     return 0
+
+
+def crash_command(args: argparse.Namespace, parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
+    from benchmarks.crash import as_json
+    from benchmarks.crash import run as run_crash
+    from benchmarks.store import SWEEP_DAY
+    from outbox.send import BATCH
+
+    if args.db and not args.db.startswith("postgresql") and Path(args.db.split(":///", 1)[-1]).exists():
+        parser.error(f"--db {args.db}: expected a new SQLite file for the run's store, found one that exists")
+    if args.senders < 1 or (args.batch is not None and args.batch < 1):
+        parser.error("--senders and --batch must be at least 1")
+    day = date.fromisoformat(args.as_of) if args.as_of else SWEEP_DAY
+    started = datetime.now(UTC)
+    result = run_crash(orgs=args.orgs, senders=args.senders, batch=args.batch or BATCH, workers=args.workers,
+                       db=args.db, seed=args.seed, day=day, kill_after=args.kill_after)  # fmt: skip
+    print(f"{' '.join(['python -m benchmarks', *(argv or sys.argv[1:])])}")
+    print(f"{started:%Y-%m-%d %H:%M} UTC; {json.dumps(versions())}")
+    for line in result.lines():
+        print(line)
+    if args.json:
+        args.json.write_text(json.dumps(as_json(result), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return 0 if result.ok else 1
 
 
 if __name__ == "__main__":
