@@ -1,9 +1,10 @@
-"""The benchmark of the whole commands (issue 15): `python -m benchmarks generate|run|crash|naive|sink`.
+"""The benchmark of the whole commands (issue 15): `python -m benchmarks generate|run|crash|scaleout|naive|sink`.
 
     python -m benchmarks generate --orgs 4000 --db sqlite:////tmp/region.db [--seed 1]
     python -m benchmarks run --orgs 4000 --naive-sample 5000 --runs 3 [--db URL] --json out.json
     python -m benchmarks run --milestones 5000 --naive-sample 5000 --json small.json
     python -m benchmarks crash --orgs 5000 --senders 2 [--db URL] [--batch 50] [--json crash.json]
+    python -m benchmarks scaleout --orgs 5000 --workers 2 --db "$ROADMAP_TEST_PG_URL" [--json scaleout.json]
 
 `run` generates its own store (a SQLite file in a temporary folder, or with --db a PostgreSQL URL a
 schema of its own in that database), then measures every command on fresh copies of it
@@ -14,6 +15,9 @@ helpers (the naive one-task-per-milestone flow; the counting SMTP server), each 
 of the day's dispatch, then a clean one; it checks that nothing was lost and that each killed sender
 repeated at most one batch, prints the figures, and exits 1 when that does not hold (`crash-sender` is
 its sender process).
+`scaleout` sweeps one store in one process and a copy of it with `roadmap serve --workers N` taking the
+per-zone sweep deployments side by side (benchmarks/scaleout.py): the times, and whether both left the
+same outbox and delivered the same digests once (exit 1 when not).
 The machine is shared and noisy: compare the ratios of one run, not seconds across runs.
 """
 
@@ -75,6 +79,12 @@ def main(argv: list[str] | None = None) -> int:
     crash.add_argument("--seed", type=int, default=1)
     crash.add_argument("--as-of", default=None, help="the day decided (default 2020-06-01)")
     crash.add_argument("--json", type=Path, default=None)
+    scale = commands.add_parser("scaleout", help="the zone sweeps on roadmap serve --workers N against one process")
+    scale.add_argument("--orgs", type=int, required=True)
+    scale.add_argument("--workers", type=int, default=2)
+    scale.add_argument("--db", default=None, help="a PostgreSQL URL (schemas of the run's own) or a new SQLite file")
+    scale.add_argument("--seed", type=int, default=1)
+    scale.add_argument("--json", type=Path, default=None)
     sender = commands.add_parser("crash-sender", help="(the crash test's helper) a sender dispatching the outbox")
     sender.add_argument("--db", required=True)
     sender.add_argument("--smtp", required=True)
@@ -91,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
         return sender_command(args)
     if args.command == "crash":
         return crash_command(args, parser, argv)
+    if args.command == "scaleout":
+        from benchmarks.scaleout import main as scaleout_main
+
+        return scaleout_main(args.orgs, args.workers, args.db, args.seed, args.json)
     if args.command == "sink":
         from benchmarks.sink import serve
 

@@ -1,9 +1,10 @@
 """A loopback SMTP server in a process of its own that counts what it accepts (`python -m benchmarks sink`).
 
 Prints "ready PORT" once it listens; on SIGTERM (or SIGINT) prints one JSON line {"messages",
-"recipients", "bytes", "max_bytes"} and exits. It keeps nothing, so its own memory stays flat however
-many digests a sweep sends; the size limit is aiosmtpd's default (32 MiB), as a stock server would refuse
-a larger message.
+"recipients", "bytes", "max_bytes", "repeated"} and exits ("repeated": messages whose recipients and
+subject an earlier message had: a digest delivered again). It keeps only those keys, so its memory
+stays small however many digests a sweep sends; the size limit is aiosmtpd's default (32 MiB), as a
+stock server would refuse a larger message.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import signal
 import sys
 import threading
+from email.parser import BytesHeaderParser
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -22,11 +24,17 @@ from notifications.mailsink import free_port
 class Counting:
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.counts = {"messages": 0, "recipients": 0, "bytes": 0, "max_bytes": 0}
+        self.counts = {"messages": 0, "recipients": 0, "bytes": 0, "max_bytes": 0, "repeated": 0}
+        self.seen: set[tuple[tuple[str, ...], str]] = set()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
-        size = len(envelope.original_content or envelope.content or b"")
+        content = envelope.original_content or envelope.content or b""
+        size = len(content)
+        subject = str(BytesHeaderParser().parsebytes(content.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n")["Subject"])
+        key = (tuple(sorted(envelope.rcpt_tos)), subject)
         with self.lock:
+            self.counts["repeated"] += key in self.seen
+            self.seen.add(key)
             self.counts["messages"] += 1
             self.counts["recipients"] += len(envelope.rcpt_tos)
             self.counts["bytes"] += size
