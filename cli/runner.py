@@ -88,7 +88,7 @@ def settled_imports() -> Iterator[None]:
     The commands import their modules when they run, so that `roadmap --help` and a light command start fast.
     Those imports make tens of thousands of objects that live as long as the process (SQLModel's table classes
     above all): the collector would scan them again and again while they are made, and on every full collection
-    after. Paused and then frozen, it leaves them alone (a tenth of `roadmap status` on a region's store, per
+    after. Paused and then frozen, it leaves them alone (a sixth of `roadmap status` on a region's store, per
     the issue 15 measurements).
     """
     enabled = gc.isenabled()
