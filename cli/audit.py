@@ -15,17 +15,14 @@ import typer
 from cli.audit_chain import audit_app
 from cli.errors import refuse
 from cli.store import DbOption, _fail, _parse_date, cli_context
-from models.addresses import mask_contacts
-from operations import audit as audit_ops
 from operations.context import Actor, Context
-from operations.milestones import CompletionError, NotFound, complete_from_csv, complete_milestone, reopen_milestone
-from tasks.registry import RegistryError, decode_csv
-from tasks.status import FilterError
 
 
 def bulk_file(csv_file: Path, roadmap: str | None) -> tuple[str, str]:
     """The roadmap id and the text of a --csv file of milestone rows; a refusal (exit 2) for a missing --roadmap,
     a missing or unreadable file, or one that is not UTF-8 (naming the line)."""
+    from tasks.registry import RegistryError, decode_csv
+
     if roadmap is None:
         raise _fail("--csv needs --roadmap ID (the roadmap whose milestones the rows name)")
     try:
@@ -76,6 +73,9 @@ def complete(
 
     Example: roadmap complete 42 --evidence "Приказ ОО № 15 от 25.05.2020" --by oo_head
     """
+    from operations import audit as audit_ops
+    from operations.milestones import CompletionError, NotFound, complete_from_csv, complete_milestone
+
     who = Actor.party_from_cli(by)
     with cli_context(db) as ctx:
         start = audit_ops.chain_length(ctx)
@@ -109,6 +109,9 @@ def reopen(
 
     Example: roadmap reopen 42 --reason "приложен не тот приказ"
     """
+    from operations import audit as audit_ops
+    from operations.milestones import CompletionError, NotFound, reopen_milestone
+
     with cli_context(db) as ctx:
         start = audit_ops.chain_length(ctx)
         try:
@@ -140,6 +143,10 @@ def log(
 
     Example: roadmap audit log --roadmap sechenovsky-2020 --format csv
     """
+    from models.addresses import mask_contacts
+    from operations import audit as audit_ops
+    from tasks.status import FilterError
+
     start, end = _parse_date(since, "--since"), _parse_date(until, "--until")
     with cli_context(db, readonly=True) as ctx:
         try:
@@ -170,6 +177,8 @@ def log(
 
 def _receipts(ctx: Context, start: int, action: str) -> None:
     """Print the receipt of each event the command recorded (signed first when a key is configured)."""
+    from operations import audit as audit_ops
+
     found = audit_ops.receipts_since(ctx, since=start, action=action)
     if len(found.receipts) == 1:
         for line in found.receipts[0][1].lines():

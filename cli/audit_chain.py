@@ -14,12 +14,7 @@ from typing import Annotated
 
 import typer
 
-from audit.checkpoints import CheckpointError
-from audit.keys import AuditKeyError, generate_key, public_path
-from audit.proofs import ProofError
-from audit.replay import BaselineError
 from cli.store import DbOption, _fail, cli_context
-from operations import audit as audit_ops
 
 EXIT_FAILED = 1
 
@@ -49,6 +44,8 @@ def keygen(
 
     Example: roadmap audit keygen -o /etc/roadmap/audit.key
     """
+    from audit.keys import AuditKeyError, generate_key, public_path
+
     try:
         key = generate_key(output)
     except AuditKeyError as exc:
@@ -73,6 +70,10 @@ def checkpoint(
 
     Example: roadmap audit checkpoint -o checkpoint-2021-10-12.json
     """
+    from audit.checkpoints import CheckpointError
+    from audit.keys import AuditKeyError
+    from operations import audit as audit_ops
+
     with cli_context(db) as ctx:
         try:
             signed = audit_ops.checkpoint(ctx)
@@ -104,6 +105,10 @@ def rotate(
 
     Example: roadmap audit rotate /etc/roadmap/audit-2022.key
     """
+    from audit.checkpoints import CheckpointError
+    from audit.keys import AuditKeyError
+    from operations import audit as audit_ops
+
     with cli_context(db) as ctx:
         try:
             signed = audit_ops.rotate(ctx, new_key=new_key)
@@ -126,6 +131,10 @@ def verify(checkpoint: CheckpointOption = None, db: DbOption = None) -> None:
 
     Example: roadmap audit verify --checkpoint checkpoint-2021-10-12.json
     """
+    from audit.checkpoints import CheckpointError
+    from audit.keys import AuditKeyError
+    from operations import audit as audit_ops
+
     with cli_context(db, readonly=True) as ctx:
         try:
             report = audit_ops.verify(ctx, held=checkpoint)
@@ -156,6 +165,11 @@ def prove(
 
     Example: roadmap audit prove 1234:9f2c0e…
     """
+    from audit.checkpoints import CheckpointError
+    from audit.keys import AuditKeyError
+    from audit.proofs import ProofError
+    from operations import audit as audit_ops
+
     with cli_context(db, readonly=True) as ctx:
         try:
             proved = audit_ops.prove_receipt(ctx, receipt, held=checkpoint)
@@ -185,6 +199,9 @@ def baseline(db: DbOption = None) -> None:
 
     Example: roadmap audit baseline
     """
+    from audit.replay import BaselineError
+    from operations import audit as audit_ops
+
     with cli_context(db) as ctx:
         try:
             count = audit_ops.baseline(ctx)

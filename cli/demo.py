@@ -16,12 +16,8 @@ import typer
 
 from cli.runner import quiet_prefect, run_flow
 from cli.store import _parse_date, _url
-from models.db import open_store, sqlite_path
 from models.settings import get_settings
-from notifications.mailsink import MailSink
 from operations.context import Actor, Clock, Context
-from operations.registry import load_registry
-from tasks.registry import decode_csv, load_orgs, load_parties, parse_orgs_csv, parse_parties_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN = ROOT / "roadmaps" / "sechenovsky-2020.yaml"
@@ -59,6 +55,9 @@ def demo(
 
     Example: roadmap demo --as-of 2020-09-10
     """
+    from models.db import sqlite_path
+    from notifications.mailsink import MailSink
+
     day = _parse_date(as_of, "--as-of")
     assert day is not None
     if db is not None:
@@ -187,6 +186,7 @@ def _echo_lines(lines: list[str]) -> None:
 
 def _load_figures(url: str, now: datetime) -> None:
     from operations.monitoring import load_figures
+    from tasks.registry import decode_csv
 
     data = FIGURES.read_bytes()
     with _demo_context(url, now) as ctx:
@@ -196,6 +196,9 @@ def _load_figures(url: str, now: datetime) -> None:
 
 def _load_registry(url: str, day: date) -> None:
     # the organisations first, then the parties: each file parsed, then loaded in its own transaction
+    from operations.registry import load_registry
+    from tasks.registry import decode_csv, load_orgs, load_parties, parse_orgs_csv, parse_parties_csv
+
     with _demo_context(url, datetime.combine(day, datetime.min.time(), tzinfo=UTC)) as ctx:
         for path, parse, load in ((ORGS, parse_orgs_csv, load_orgs), (PARTIES, parse_parties_csv, load_parties)):
             data = path.read_bytes()
@@ -206,6 +209,8 @@ def _load_registry(url: str, day: date) -> None:
 @contextmanager
 def _demo_context(url: str, now: datetime) -> Iterator[Context]:
     """The demo's store at the demo's instant, acted on by «demo» (as the CLI identifies it)."""
+    from models.db import open_store
+
     engine = open_store(url)
     try:
         yield Context(engine, Actor.from_cli("demo"), Clock(now))

@@ -16,10 +16,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import typer
 
 from cli.errors import fail as _fail
-from importer import ImportOptions, ImportRefusal, import_document
-from importer.emit import render, summary_lines
-from importer.review import render_review
-from models.plan import ID_PATTERN
 
 
 def _write(path: Path, text: str, *, force: bool) -> None:
@@ -72,6 +68,10 @@ def register(app: typer.Typer) -> None:
         Example: roadmap import prikaz.docx -o roadmaps/school-2022.yaml --review review.html
         """
         from cli.main import _period_option  # the same --period forms as `roadmap when`
+        from importer import ImportOptions, ImportRefusal, import_document
+        from importer.emit import render, summary_lines
+        from importer.review import render_review
+        from models.plan import ID_PATTERN
 
         if tz is not None:
             try:

@@ -3,6 +3,12 @@
 Exit codes: 0 success; 1 the audit chain is broken (audit verify), or an unexpected internal error; 2 a
 refusal: bad input (an invalid plan, an unreadable deadline phrase, a wrong option) with a message naming
 the file, line and field, or a request that would do nothing or cannot be done, with what exists instead.
+
+Every command imports the modules it works with inside its function, when it runs: importing the command line
+loads typer and the settings only, so `roadmap --help` and a light command such as `roadmap status` do not pay for
+Prefect, the store's migrations, the plan language, the report writers or the mentorship matching (issue 15;
+tests/test_status_imports.py holds it). A module-level import in cli/ is for what a command's signature or help
+text needs.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
@@ -24,9 +30,10 @@ from cli.errors import EXIT_INVALID, fail
 from cli.monitor import register as register_monitoring
 from cli.registry import orgs_app, parties_app
 from cli.report import report_app
-from models.deadline import DeadlineError, Period, parse_deadline
-from models.loader import PlanError, find_plans, load_plan
-from models.schema import plan_schema
+
+if TYPE_CHECKING:
+    from models.deadline import Period
+
 
 app = typer.Typer(
     name="roadmap",
@@ -54,6 +61,8 @@ def validate(
 
     Example: roadmap validate roadmaps/
     """
+    from models.loader import PlanError, find_plans, load_plan
+
     files = list(find_plans(paths))
     if not files:
         raise fail(f"no plan files (*.yaml, *.yml) found in: {', '.join(map(str, paths))}")
@@ -94,6 +103,8 @@ def show(
 
     Example: roadmap show roadmaps/sechenovsky-2020.yaml --format json
     """
+    from models.loader import PlanError, load_plan
+
     try:
         roadmap = load_plan(plan)
     except PlanError as exc:
@@ -105,6 +116,8 @@ def show(
 
 
 def _period_option(value: str | None) -> Period | None:
+    from models.deadline import Period
+
     if value is None:
         return None
     text = value.strip()
@@ -142,6 +155,8 @@ def when(
 
     Example: roadmap when "ежегодно к 1 ноября" --period 2021-2024
     """
+    from models.deadline import DeadlineError, parse_deadline
+
     context = _period_option(period)
     if tz is not None:
         try:
@@ -168,6 +183,8 @@ def schema() -> None:
 
     Example: roadmap schema > roadmap.schema.json
     """
+    from models.schema import plan_schema
+
     typer.echo(json.dumps(plan_schema(), ensure_ascii=False, indent=2))
 
 

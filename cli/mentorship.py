@@ -19,14 +19,9 @@ import typer
 from cli.registry import ByOption, DbOption, DryRunOption, FormatOption, _fail, _group, _print, _read, _refuse
 from cli.runner import quiet_prefect, run_flow, store_url
 from cli.store import cli_context
-from mentorship.pairs import MentorshipError
-from mentorship.vocabulary import academic_year
-from models.db import StoreError
+from mentorship.vocabulary import DEFAULT_MAX_MENTEES
 from models.settings import SettingsError
-from operations import mentorship as ops
 from operations.context import Actor
-from tasks.complete import CompletionError
-from tasks.registry import RegistryError
 
 T = TypeVar("T")
 
@@ -46,6 +41,11 @@ TzOption = Annotated[str, typer.Option("--tz", help="the time zone whose date is
 
 def _run(call: Callable[[], T], file: Path | None = None) -> T:
     """Call one operation; a refusal becomes its message on stderr and exit 2."""
+    from mentorship.pairs import MentorshipError
+    from models.db import StoreError
+    from tasks.complete import CompletionError
+    from tasks.registry import RegistryError
+
     try:
         return call()
     except RegistryError as exc:
@@ -81,6 +81,8 @@ def participants_load(
 
     Example: roadmap participants load participants-2020.csv
     """
+    from operations import mentorship as ops
+
     text, _digest = _read(file)
     with cli_context(db, by=by) as ctx:
         report = _run(lambda: ops.load_participants(ctx, text=text, source=str(file), dry_run=dry_run), file)
@@ -102,6 +104,8 @@ def participants_list(
 
     Example: roadmap participants list --org sech-oo-01 --year 2020 --format csv
     """
+    from operations import mentorship as ops
+
     with cli_context(db) as ctx:
         rows = _run(lambda: ops.participants(ctx, org=org, year=year))
     _print(rows, PARTICIPANT_COLUMNS, format, empty="(no participants match)")
@@ -113,7 +117,7 @@ def pairs_propose(
     year: YearOption,
     max_mentees: Annotated[
         int, typer.Option("--max-mentees", help="at most this many mentees per mentor")
-    ] = ops.DEFAULT_MAX_MENTEES,
+    ] = DEFAULT_MAX_MENTEES,
     format: Annotated[Literal["table", "json", "csv"], typer.Option("--format", help="table, json or csv")] = "table",
     db: DbOption = None,
     by: ByOption = None,
@@ -192,6 +196,8 @@ def pairs_accept(
 
     Example: roadmap pairs accept --org sech-oo-01 --year 2020 --proposal 1 --by oo_curator
     """
+    from operations import mentorship as ops
+
     text = _read(file)[0] if file is not None else None
     with cli_context(db) as ctx:
         report = _run(lambda: ops.accept_pairs(ctx, org=org, year=year, by=_party(by), proposal_id=proposal,
@@ -207,6 +213,9 @@ def pairs_list(org: OrgOption, year: YearOption, format: FormatOption = "table",
 
     Example: roadmap pairs list --org sech-oo-01 --year 2020
     """
+    from mentorship.vocabulary import academic_year
+    from operations import mentorship as ops
+
     with cli_context(db) as ctx:
         rows = _run(lambda: ops.pairs(ctx, org=org, year=year))
     _print(rows, ("pair", "mentor", "mentee", "form", "format", "state", "accepted_at"), format,
@@ -224,6 +233,8 @@ def meetings_load(
 
     Example: roadmap meetings load meetings.csv
     """
+    from operations import mentorship as ops
+
     text = _read(file)[0]
     with cli_context(db, by=by) as ctx:
         report = _run(lambda: ops.record_meetings(ctx, text=text, source=str(file)), file)
@@ -245,6 +256,8 @@ def feedback_load(
 
     Example: roadmap feedback load feedback.csv
     """
+    from operations import mentorship as ops
+
     text = _read(file)[0]
     with cli_context(db, by=by) as ctx:
         report = _run(lambda: ops.record_feedback(ctx, text=text, source=str(file), timezone=tz), file)
@@ -266,6 +279,8 @@ def reflection_load(
 
     Example: roadmap reflection load reflection.csv --by oo_curator
     """
+    from operations import mentorship as ops
+
     text = _read(file)[0]
     with cli_context(db) as ctx:
         report = _run(lambda: ops.record_reflection(ctx, text=text, source=str(file), by=_party(by), timezone=tz),

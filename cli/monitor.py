@@ -26,15 +26,7 @@ from cli.registry import (
 )
 from cli.runner import actor, quiet_prefect, run_audited_flow, store_url
 from cli.store import _engine, cli_context
-from models.db import StoreError
 from models.settings import SettingsError
-from monitoring.evaluate import MonitoringError
-from monitoring.figures import VALUE_COLUMNS
-from monitoring.snapshots import SNAPSHOT_COLUMNS
-from operations.monitoring import figures, load_figures
-from operations.monitoring import snapshots as snapshots_of
-from reports.files import ReportError
-from tasks.registry import RegistryError
 
 indicators_app = _group(
     "Submitted figures: indicator values, item counts and criteria answers per year and organisation."
@@ -59,6 +51,9 @@ def indicators_load(
 
     Example: roadmap indicators load roadmaps/registry/tomsk-indicators.csv
     """
+    from operations.monitoring import load_figures
+    from tasks.registry import RegistryError
+
     text, digest = _read(file)
     with cli_context(db, by=by) as ctx:
         try:
@@ -85,6 +80,9 @@ def indicators_list(
 
     Example: roadmap indicators list --roadmap tomsk-2020-2024 --year 2021 --format csv
     """
+    from monitoring.figures import VALUE_COLUMNS
+    from operations.monitoring import figures
+
     with cli_context(db, readonly=True) as ctx:
         rows = figures(ctx, roadmap=roadmap, year=year, include_superseded=all_)
     columns = VALUE_COLUMNS + (("load", "superseded_at", "superseded_by_load") if all_ else ())
@@ -120,6 +118,10 @@ def monitor(
 
     Example: roadmap monitor --roadmap orenburg-2021-2024 --year 2021
     """
+    from models.db import StoreError
+    from monitoring.evaluate import MonitoringError
+    from reports.files import ReportError
+
     try:
         url = store_url(db)
         who = actor(by)
@@ -167,6 +169,9 @@ def snapshots(
 
     Example: roadmap snapshots --roadmap tomsk-2020-2024 --year 2021
     """
+    from monitoring.snapshots import SNAPSHOT_COLUMNS
+    from operations.monitoring import snapshots as snapshots_of
+
     with cli_context(db, readonly=True) as ctx:
         rows = snapshots_of(ctx, roadmap=roadmap, year=year)
     _print(

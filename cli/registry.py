@@ -12,29 +12,15 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
 from cli.errors import fail as _fail
 from cli.store import cli_context
-from models.addresses import mask_url
-from operations.registry import list_contacts, list_organisations, load_registry
-from tasks.registry import (
-    ORG_COLUMNS,
-    ORG_OPTIONAL,
-    PARTY_COLUMNS,
-    LoadReport,
-    RegistryError,
-    decode_csv,
-    kind_problem,
-    load_orgs,
-    load_parties,
-    parse_orgs_csv,
-    parse_parties_csv,
-    read_kind,
-)
-from tasks.sync import fan_out_registry
+
+if TYPE_CHECKING:
+    from tasks.registry import LoadReport, RegistryError
 
 
 def _group(help: str) -> typer.Typer:
@@ -67,6 +53,8 @@ def _refuse(file: Path, exc: RegistryError) -> typer.Exit:
 
 def _read(file: Path) -> tuple[str, str]:
     """The file's text and the SHA-256 of its bytes; a refusal (exit 2) for a missing or non-UTF-8 file."""
+    from tasks.registry import RegistryError, decode_csv
+
     try:
         data = file.read_bytes()
     except FileNotFoundError:
@@ -88,6 +76,9 @@ def _load(
 ) -> None:  # fmt: skip
     """Read, check and load one file in one transaction (operations.registry.load_registry), then print what
     changed; refuse it whole on any problem."""
+    from operations.registry import load_registry
+    from tasks.registry import RegistryError
+
     text, digest = _read(file)
     try:
         rows = parse(text, source=str(file))
@@ -143,6 +134,9 @@ def orgs_load(
 
     Example: roadmap orgs load roadmaps/registry/sechenovsky-orgs.csv
     """
+    from tasks.registry import load_orgs, parse_orgs_csv
+    from tasks.sync import fan_out_registry
+
     _load(file, db, dry_run, by, parse_orgs_csv, load_orgs, after=fan_out_registry)
 
 
@@ -160,6 +154,8 @@ def parties_load(
 
     Example: roadmap parties load roadmaps/registry/sechenovsky-parties.csv
     """
+    from tasks.registry import load_parties, parse_parties_csv
+
     _load(file, db, dry_run, by, parse_parties_csv, load_parties)
 
 
@@ -193,6 +189,8 @@ def _cell(value: Any) -> str:
 
 
 def _masked(value: str | None, show: bool) -> str | None:
+    from models.addresses import mask_url
+
     return value if show or not value else mask_url(value)
 
 
@@ -214,6 +212,9 @@ def orgs_list(
 
     Example: roadmap orgs list --region "Томская область" --kind УО --format csv
     """
+    from operations.registry import list_organisations
+    from tasks.registry import ORG_COLUMNS, ORG_OPTIONAL, kind_problem, read_kind
+
     if kind is not None:
         if read_kind(kind) is None:
             raise _fail(f"--kind: {kind_problem(kind)}")
@@ -241,6 +242,9 @@ def parties_list(
 
     Example: roadmap parties list --roadmap tomsk-2020-2024
     """
+    from operations.registry import list_contacts
+    from tasks.registry import PARTY_COLUMNS
+
     with cli_context(db, readonly=True) as ctx:
         contacts = list_contacts(ctx, roadmap=roadmap, party=party)
     rows = [{"roadmap": c.roadmap_id, "party": c.party, "name": c.name, "email": c.email,

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from models.deadline import ACCEPTED_FORMS, Deadline
-from models.plan import Item, Roadmap
-from models.ru import format_window
+if TYPE_CHECKING:
+    from models.deadline import Deadline
+    from models.plan import Item, Roadmap
 
 
 def accepted_forms() -> tuple[str, ...]:
+    from models.deadline import ACCEPTED_FORMS
+
     return ACCEPTED_FORMS
 
 
@@ -21,6 +23,8 @@ def _scope(item: Item) -> str | list[str]:
 
 def deadline_words(deadline: Deadline) -> str:
     """How a parsed deadline reads in the summary: kind and window(s) in Russian dates."""
+    from models.ru import format_window
+
     kind = deadline.kind
     if kind in ("yearly", "windows") or (kind == "alternatives" and len(deadline.windows) > 1):
         inner = "; ".join(format_window(w.start, w.end) for w in deadline.windows) or "по годам периода"
@@ -71,6 +75,8 @@ def plan_json(roadmap: Roadmap) -> dict[str, Any]:
 
 def plan_summary(roadmap: Roadmap, file: Path) -> str:
     """A short block per plan: what it is and what it holds."""
+    from models.ru import format_window
+
     items = roadmap.items
     kinds = Counter(item.deadline.kind for item in items)
     waiting = sum(1 for item in items if item.deadline.waits_for_date)
@@ -93,6 +99,8 @@ def plan_summary(roadmap: Roadmap, file: Path) -> str:
 
 def plan_text(roadmap: Roadmap) -> str:
     """A readable listing of the whole plan."""
+    from models.ru import format_window
+
     parties = {p.id: p for p in roadmap.parties}
     out = [
         roadmap.title,

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from audit.checkpoints import CheckpointError
-from audit.keys import AuditKeyError
-from audit.verify import Provenance
 from cli.store import DbOption, _fail, _parse_date, cli_context
-from operations.reports import execution_report, monitoring_report_of
-from reports import monitoring as monitoring_report
-from reports.execution import summary_lines, write_report
-from reports.files import ReportError, format_for
+
+if TYPE_CHECKING:
+    from audit.verify import Provenance
+
 
 report_app = typer.Typer(
     help="Reports for officials and auditors, in Russian: what was done and on what evidence (audit), how far the "
@@ -72,6 +69,12 @@ def audit(
 
     Example: roadmap report audit --roadmap sechenovsky-2020 --as-of 2020-09-01 --format xlsx -o audit.xlsx
     """
+    from audit.checkpoints import CheckpointError
+    from audit.keys import AuditKeyError
+    from operations.reports import execution_report
+    from reports.execution import summary_lines, write_report
+    from reports.files import ReportError, format_for
+
     _check_output(output)
     try:
         fmt = format_for(output, format)
@@ -118,6 +121,12 @@ def monitoring(
 
     Example: roadmap report monitoring --roadmap orenburg-2021-2024 --year 2021 -o monitoring-2021.html
     """
+    from audit.checkpoints import CheckpointError
+    from audit.keys import AuditKeyError
+    from operations.reports import monitoring_report_of
+    from reports import monitoring as monitoring_report
+    from reports.files import ReportError, format_for
+
     if year is None and snapshot is None:
         raise _fail("--year: say which year's monitoring to report (or --snapshot N for one snapshot)")
     _check_output(output)

@@ -6,7 +6,8 @@ import gc
 import logging
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import typer
@@ -78,6 +79,26 @@ def run_flow(flow_fn: Callable[..., T], **params: Any) -> T:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+@contextmanager
+def settled_imports() -> Iterator[None]:
+    """Import what a command needs with the garbage collector paused, then freeze what the imports made.
+
+    The commands import their modules when they run, so that `roadmap --help` and a light command start fast.
+    Those imports make tens of thousands of objects that live as long as the process (SQLModel's table classes
+    above all): the collector would scan them again and again while they are made, and on every full collection
+    after. Paused and then frozen, it leaves them alone (a sixth of `roadmap status` on a region's store, per
+    the issue 15 measurements).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 def store_url(db: str | None) -> str:

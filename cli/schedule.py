@@ -10,9 +10,7 @@ import typer
 from cli.audit import bulk_file
 from cli.errors import refuse
 from cli.store import DbOption, _fail, cli_context
-from models.ru import format_window
 from operations.context import Actor
-from operations.milestones import NotFound, ScheduleError, schedule_from_csv, schedule_with_previous
 
 
 def schedule(
@@ -38,6 +36,9 @@ def schedule(
 
     Example: roadmap schedule 42 --window "с 1 по 15 октября 2021 г." --by uo
     """
+    from models.ru import format_window
+    from operations.milestones import NotFound, ScheduleError, schedule_from_csv, schedule_with_previous
+
     who = Actor.party_from_cli(by)
     with cli_context(db) as ctx:
         try:

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from cli.store import DbOption, _fail, _url
-from models.db import StoreError, describe, open_store
 from models.settings import get_settings
 
 
@@ -33,6 +32,7 @@ def serve(
 
     Example: roadmap serve --workers 2   (with ROADMAP_SMTP_URL=mailto://smtp.example.org:25?from=roadmap@example.org)
     """
+    from models.db import StoreError, describe, open_store
     from service.serve import ServeConfig, run
 
     settings = get_settings()

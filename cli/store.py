@@ -9,23 +9,20 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import click
 import typer
 
 from cli.errors import fail as _fail
-from cli.runner import actor, quiet_prefect, run_audited_flow, store_url
-from models.db import StoreError, describe, open_store
-from models.loader import PlanError, load_plan, plan_cache
-from models.plan_diff import diff_plans
+from cli.runner import actor, quiet_prefect, run_audited_flow, settled_imports, store_url
 from models.settings import SettingsError, get_settings
-from models.store import STATUSES
 from operations.context import Clock, Context
-from operations.milestones import StatusView, status_view
-from operations.store import store_summary
-from tasks.status import FilterError, StatusFilter, StatusRow
-from tasks.sync import SyncRefused
+
+if TYPE_CHECKING:
+    from operations.status import StatusView
+    from tasks.status import StatusRow
+
 
 DbOption = Annotated[
     str | None, typer.Option("--db", help="store URL (any SQLAlchemy URL); default ROADMAP_DB or the default file")
@@ -41,6 +38,8 @@ def _url(db: str | None) -> str:
 
 def _engine(db: str | None, *, readonly: bool = False):  # type: ignore[no-untyped-def]
     """The store opened for a command; `readonly` for commands that only read (they work on a read-only store)."""
+    from models.db import StoreError, open_store
+
     url = _url(db)
     try:
         return open_store(url, readonly=readonly)
@@ -85,6 +84,10 @@ def sync(
 
     Example: roadmap sync roadmaps/sechenovsky-2020.yaml --note "приказ № 45 от 01.09.2020"
     """
+    from models.db import StoreError
+    from models.loader import PlanError, load_plan, plan_cache
+    from tasks.sync import SyncRefused
+
     try:
         load_plan(plan, plan_cache())  # refuse a bad plan here, with its located errors, before starting Prefect
     except PlanError as exc:
@@ -120,6 +123,9 @@ def diff(
 
     Example: roadmap diff roadmaps/sechenovsky-2020.yaml amended/sechenovsky-2020.yaml
     """
+    from models.loader import PlanError, load_plan
+    from models.plan_diff import diff_plans
+
     try:
         a, b = load_plan(old), load_plan(new)
     except PlanError as exc:
@@ -163,6 +169,13 @@ def status(
 
     Example: roadmap status --roadmap sechenovsky-2020 --overdue --as-of 2020-07-01
     """
+    with (
+        settled_imports()
+    ):  # the store's tables and the status queries, and nothing else (tests/test_status_imports.py)
+        import models.db  # noqa: F401  (opened by cli_context below)
+        from operations.status import status_view
+        from tasks.status import FilterError, StatusFilter
+
     day = _parse_date(as_of, "--as-of")
     f = StatusFilter(roadmap=roadmap, org=org, party=party, overdue_only=overdue, include_all=all_)
     cap = (TABLE_LIMIT if format == "table" else 0) if limit is None else limit
@@ -217,6 +230,8 @@ TABLE_LIMIT = 200
 
 
 def _table(as_of: object, counts: dict[str, object], rows: Iterable[StatusRow], cap: int) -> Iterator[str]:
+    from models.store import STATUSES
+
     totals = counts["counts"]
     assert isinstance(totals, dict)
     yield f"as of {as_of}: " + ", ".join(f"{s} {totals.get(s, 0)}" for s in STATUSES)
@@ -263,6 +278,9 @@ def info(db: DbOption = None) -> None:
 
     Example: roadmap info
     """
+    from models.db import describe
+    from operations.store import store_summary
+
     url = _url(db)
     from models.migrations import current_revision
 

@@ -9,16 +9,13 @@ import typer
 
 from cli.runner import actor, quiet_prefect, run_audited_flow
 from cli.store import DbOption, _fail, _parse_date, _url, cli_context
-from models.db import StoreError
-from operations.outbox import STATES, outbox_overview
-from operations.sweep import check_scope
-from tasks.sweep import SweepScopeError
 
 EXIT_FAILED_SENDS = 1
 
 
 def _run_sending_flow(flow_fn, **params):  # type: ignore[no-untyped-def]
     """Run the sweep or dispatch flow; a refusal exits 2, failed sends print the result and exit 1."""
+    from models.db import StoreError
     from outbox.send import DeliveryFailed, NotConfigured
 
     try:
@@ -50,6 +47,9 @@ def sweep(
 
     Example: roadmap sweep --as-of 2020-05-25 --dry-run
     """
+    from operations.sweep import check_scope
+    from tasks.sweep import SweepScopeError
+
     day = _parse_date(as_of, "--as-of")
     url = _url(db)
     with cli_context(db) as op:
@@ -95,6 +95,8 @@ def outbox(
 
     Example: roadmap outbox --state failed
     """
+    from operations.outbox import STATES, outbox_overview
+
     if ctx.invoked_subcommand is not None:
         return
     with cli_context(db, readonly=True) as op:

@@ -9,16 +9,6 @@ import typer
 
 from cli.store import DbOption, _engine, _fail
 from operations.context import Actor, Context
-from operations.users import (
-    AccountError,
-    add_user,
-    disable_user,
-    issue_token,
-    list_users,
-    revoke_tokens,
-    set_password,
-    sign_in_link,
-)
 
 users_app = typer.Typer(help="People who sign in to the web pages and the API: add, list, disable, tokens.")
 
@@ -70,6 +60,8 @@ def users_add(
 
     Example: roadmap users add curator@school1.example.org --role curator --org sech-oo-01
     """
+    from operations.users import AccountError, add_user
+
     try:
         user = add_user(_ctx(db), email=email, role=role, org_id=org, municipality=municipality)
     except AccountError as exc:
@@ -87,6 +79,8 @@ def users_list(
 
     Example: roadmap users list --format json
     """
+    from operations.users import list_users
+
     users = list_users(_ctx(db))
     rows = [{"email": u.email, "role": u.role, "org": u.org_id, "municipality": u.municipality,
              "password": bool(u.password_hash), "disabled": u.disabled_at.isoformat() if u.disabled_at else None}
@@ -108,6 +102,8 @@ def users_disable(email: Annotated[str, typer.Argument(help="the user's e-mail a
 
     Example: roadmap users disable curator@school1.example.org
     """
+    from operations.users import AccountError, disable_user
+
     try:
         user = disable_user(_ctx(db), email=email)
     except AccountError as exc:
@@ -128,6 +124,8 @@ def users_token(
 
     Example: roadmap users token portal@region.example.org --label "региональный портал"
     """
+    from operations.users import AccountError, issue_token, revoke_tokens
+
     try:
         if revoke:
             n = revoke_tokens(_ctx(db), email=email)
@@ -154,6 +152,7 @@ def users_link(
     Example: roadmap users link curator@school1.example.org --next /milestones
     """
     from models.settings import get_settings
+    from operations.users import AccountError, sign_in_link
 
     site = (base or get_settings().web_url or "http://127.0.0.1:8000").rstrip("/")
     try:
@@ -171,6 +170,8 @@ def users_password(
 
     Example: roadmap users password operator@region.example.org
     """
+    from operations.users import AccountError, set_password
+
     password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     try:
         set_password(_ctx(db), email=email, password=password)

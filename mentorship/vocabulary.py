@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+DEFAULT_MAX_MENTEES = 3  # mentees a mentor takes when the base does not say (a proposal's --max-mentees)
+
 MENTOR, MENTEE = "mentor", "mentee"
 ROLES: dict[str, str] = {"mentor": MENTOR, "наставник": MENTOR, "mentee": MENTEE, "наставляемый": MENTEE}
 

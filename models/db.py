@@ -8,10 +8,11 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
@@ -150,12 +151,15 @@ def open_store(url: str, *, readonly: bool = False) -> Engine:
     schema revision newer than this program knows, and when a command that writes meets a SQLite store
     the user may not write.
     """
-    from models.migrations import head_revision, upgrade_to_head  # imports this module: import it late
-
     path = sqlite_path(url)
     if readonly and path is not None and path.is_file():
         engine = make_engine(url, readonly=True)
         try:
+            # a store at this program's schema (the usual case) is opened without importing alembic
+            if _version_rows(engine) == [shipped_head()]:
+                return engine
+            from models.migrations import head_revision  # imports this module (and alembic): import it late
+
             revision = store_revision(engine)
         except Exception as exc:
             engine.dispose()
@@ -169,6 +173,8 @@ def open_store(url: str, *, readonly: bool = False) -> Engine:
                 f"{head_revision()}, and {_user()} may not write it to upgrade it: run a command that writes "
                 "once with write access, or use the program version that made it"
             )
+    from models.migrations import head_revision, upgrade_to_head
+
     if path is not None and not readonly:
         problem = _write_problem(path)
         if problem:
@@ -222,3 +228,22 @@ def store_revision(engine: Engine) -> str | None:
     from models.migrations import current_revision
 
     return current_revision(engine)
+
+
+VERSIONS = Path(__file__).resolve().parent / "migrations" / "versions"
+
+
+@lru_cache(maxsize=1)
+def shipped_head() -> str:
+    """The newest schema revision this program ships, from the names of its revision files alone (no alembic
+    import): revision NNNN_slug is the file versions/NNNN_slug.py, numbered in the order of the one line they
+    form (tests/test_migrations.py checks both, and that this is alembic's head)."""
+    return max(path.stem for path in VERSIONS.glob("[0-9]*.py"))
+
+
+def _version_rows(engine: Engine) -> list[str]:
+    """The revision ids alembic's version table holds ([] when there is none), read with plain SQL."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return []
+        return list(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())

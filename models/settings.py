@@ -11,8 +11,6 @@ from pathlib import Path
 from platformdirs import user_data_dir
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 APP_NAME = "roadmap-engine"
 
@@ -46,6 +44,9 @@ def store_url_problem(url: str) -> str | None:
 
     The message shows the URL with its password hidden.
     """
+    from sqlalchemy.engine import make_url  # late: a command that never opens the store needs no SQLAlchemy
+    from sqlalchemy.exc import ArgumentError
+
     if "://" not in url:
         return (
             "expected an SQLAlchemy URL such as sqlite:///roadmap.db or "

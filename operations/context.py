@@ -14,15 +14,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
-
-from models.db import session_scope
 from models.settings import Settings, get_settings
-from tasks.complete import OPERATOR
+
+if TYPE_CHECKING:  # the store's modules are imported when an operation opens a session (a command's import stays light)
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
 
 Via = Literal["cli", "web", "api", "schedule", "test"]
 
@@ -71,6 +70,8 @@ class Actor:
     def party_from_cli(by: str | None = None, settings: Settings | None = None) -> str:
         """The plan party a command acts as (whose permission a completion or a schedule checks): --by, else
         ROADMAP_ACTOR, else the operator. Who is recorded as acting is from_cli's actor."""
+        from tasks.complete import OPERATOR
+
         return by or (settings or get_settings()).actor or OPERATOR
 
 
@@ -109,11 +110,15 @@ class Context:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One transaction that writes: committed at the end of the block, rolled back on any error."""
+        from models.db import session_scope
+
         with session_scope(self.engine) as session:
             yield session
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
         """One transaction that only reads (on SQLite it takes no write lock)."""
+        from models.db import session_scope
+
         with session_scope(self.engine, readonly=True) as session:
             yield session

@@ -24,12 +24,11 @@ from mentorship.participants import (
     load_participants as load_rows,
 )
 from mentorship.steps import step_milestones
+from mentorship.vocabulary import DEFAULT_MAX_MENTEES
 from models.plan import Roadmap
 from models.store import Milestone
 from operations.context import Context
 from operations.milestones import plan_of
-
-DEFAULT_MAX_MENTEES = 3
 
 
 def load_participants(ctx: Context, *, text: str, source: str, dry_run: bool = False) -> ParticipantsReport:

@@ -7,8 +7,6 @@ responsible for the milestone, a party above one in the escalation chain, or the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -20,6 +18,13 @@ from sqlmodel import Session, col
 from models.plan import Roadmap
 from models.store import AuditEvent, Completion, Milestone, Organisation, PlanItem, RoadmapRecord
 from operations.context import Context
+
+# the reading views live in operations.status (a status read imports no plan language, completion or sweep)
+from operations.status import MilestonePage as MilestonePage
+from operations.status import StatusView as StatusView
+from operations.status import list_milestones as list_milestones
+from operations.status import status_view as status_view
+from operations.status import stream_milestones as stream_milestones
 from tasks.complete import (
     CompletionError,
     CompletionRequest,
@@ -32,15 +37,6 @@ from tasks.complete import complete as complete_in_session
 from tasks.complete import reopen as reopen_in_session
 from tasks.schedule import ScheduleError, ScheduleRequest, parse_schedule_csv, schedule_many
 from tasks.schedule import schedule as schedule_in_session
-from tasks.status import (
-    StatusFilter,
-    StatusRow,
-    check_filters,
-    local_dates,
-    status_counts,
-    status_rows,
-    status_totals,
-)
 from tasks.sweep import active_roadmaps
 
 
@@ -55,61 +51,6 @@ def plan_of(session: Session, roadmap_id: str) -> tuple[Roadmap, int]:
     if not plans or record is None:
         raise NotFound(f"no roadmap «{roadmap_id}» in the store (sync it first: roadmap sync PLAN)")
     return plans[0], record.current_version
-
-
-@dataclass
-class MilestonePage:
-    """One page of milestones with the counts of everything the filter matches."""
-
-    as_of: date | dict[str, date]
-    counts: dict[str, Any]
-    rows: list[StatusRow]
-    offset: int
-    limit: int
-
-    @property
-    def total(self) -> int:
-        return int(sum(self.counts["counts"].values()))
-
-
-def list_milestones(
-    ctx: Context, *, f: StatusFilter, limit: int = 50, offset: int = 0, as_of: date | None = None
-) -> MilestonePage:
-    """Counts by status and one page of milestones, nearest deadline first, each judged in its own zone."""
-    with ctx.reading() as session:
-        when: date | dict[str, date] = as_of or local_dates(session, now=ctx.now)
-        counts = {"counts": status_totals(session, as_of=when, f=f)}
-        rows = list(status_rows(session, as_of=when, f=f, limit=limit, offset=offset))
-    return MilestonePage(when, counts, rows, offset, limit)
-
-
-def stream_milestones(ctx: Context, *, f: StatusFilter, as_of: date | None = None) -> Iterator[StatusRow]:
-    """Every milestone the filter matches, streamed (for exports and calendar feeds)."""
-    with ctx.reading() as session:
-        when: date | dict[str, date] = as_of or local_dates(session, now=ctx.now)
-        yield from status_rows(session, as_of=when, f=f)
-
-
-@dataclass
-class StatusView:
-    """The status command's view: the date(s) judged by, the counts (in all, per roadmap and organisation) and the
-    matching milestones, streamed nearest deadline first."""
-
-    as_of: date | dict[str, date]
-    counts: dict[str, Any]
-    rows: Iterator[StatusRow]
-
-
-@contextmanager
-def status_view(ctx: Context, *, f: StatusFilter, as_of: date | None = None, limit: int | None = None
-                ) -> Iterator[StatusView]:  # fmt: skip
-    """Counts by status and the matching milestones, each judged in its own zone (or as of `as_of`); the rows
-    stream while the block is open. FilterError naming what the store holds when a filter names nothing."""
-    with ctx.reading() as session:
-        check_filters(session, roadmap=f.roadmap, org=f.org, party=f.party)
-        when: date | dict[str, date] = as_of or local_dates(session, now=ctx.now)
-        counts = status_counts(session, as_of=when, f=f)
-        yield StatusView(when, counts, status_rows(session, as_of=when, f=f, limit=limit))
 
 
 @dataclass

@@ -21,9 +21,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel, select
 
 from audit.chain import GENESIS, event_hash, verify_chain
-from models.db import StoreError, make_engine, open_store, session_scope, store_revision
+from models.db import StoreError, make_engine, open_store, session_scope, shipped_head, store_revision
 from models.migrations import (
     MIGRATIONS_DIR,
+    _script,
     current_revision,
     downgrade_to,
     head_revision,
@@ -274,6 +275,13 @@ def test_the_revisions_form_one_line_and_their_files_are_named_after_them():
     assert known_revisions() == REVISIONS
     files = {path.stem for path in (MIGRATIONS_DIR / "versions").glob("[0-9]*.py")}
     assert files == REVISIONS
+
+
+def test_the_revisions_are_numbered_in_their_order_so_the_newest_file_names_the_head():
+    # a read-only open of a store at head compares its version table with shipped_head() and imports no alembic
+    chain = [script.revision for script in reversed(list(_script().walk_revisions()))]
+    assert chain == sorted(REVISIONS)
+    assert shipped_head() == head_revision() == HEAD
 
 
 def test_a_previous_release_store_upgrades_in_place_and_keeps_every_row(db_url: str):

@@ -10,7 +10,7 @@ from icalendar import Calendar, Event
 
 from models.db import session_scope
 from operations.context import Actor, Context
-from operations.milestones import stream_milestones
+from operations.status import stream_milestones
 from tasks.accounts import user_for_feed
 from tasks.status import StatusFilter
 from web.app import _scope, site_url, state
