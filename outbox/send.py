@@ -32,7 +32,7 @@ from models.db import session_scope
 from models.store import Contact, Organisation, OutboxMessage
 from notifications.dispatch import Notifier, SendError
 from notifications.smtp import SmtpServer
-from outbox.claims import FAMILIES, MONITORING, REMINDERS, Group, claim, families_of, ready_rows
+from outbox.claims import FAMILIES, IDS_PER_UPDATE, MONITORING, REMINDERS, Group, claim, families_of, ready_rows
 from outbox.messages import LinkFor, files_for, render_group, shown, with_texts
 from service.timings import phase
 
@@ -241,17 +241,24 @@ def _mark_sent(
     batch_id = uuid.uuid4().hex
     ids = [row.id for group in sent for row in groups[group]]
     with session_scope(engine) as session:
-        session.execute(
-            update(OutboxMessage).where(col(OutboxMessage.id).in_(ids))
-            .values(state="sent", sent_at=now, digest_id=batch_id, attempts=col(OutboxMessage.attempts) + 1,
-                    last_error=None, next_attempt_at=None, claim=None, claimed_until=None)
-            .execution_options(synchronize_session=False)
-        )  # fmt: skip
+        # in one transaction, a bounded number of ids per statement: a batch of recipients can hold more rows than
+        # PostgreSQL takes parameters (65,535: a country's escalation digests went over it)
+        for chunk in _chunks(ids):
+            session.execute(
+                update(OutboxMessage).where(col(OutboxMessage.id).in_(chunk))
+                .values(state="sent", sent_at=now, digest_id=batch_id, attempts=col(OutboxMessage.attempts) + 1,
+                        last_error=None, next_attempt_at=None, claim=None, claimed_until=None)
+                .execution_options(synchronize_session=False)
+            )  # fmt: skip
         for kind_family in sorted({f for _r, f in sent}):
             messages = [{"recipient": shown(r), "keys": sorted(row.key for row in groups[(r, f)])}
                         for r, f in sent if f == kind_family]  # fmt: skip
             record_event(session, actor=actor, action=f"{_actions(kind_family)}.sent", subject=f"outbox/{batch_id}",
                          at=now, payload={"messages": messages})  # fmt: skip
+
+
+def _chunks(ids: list[Any]) -> list[list[Any]]:
+    return [ids[start : start + IDS_PER_UPDATE] for start in range(0, len(ids), IDS_PER_UPDATE)]
 
 
 def _mark_failed(
@@ -272,12 +279,13 @@ def _mark_failed(
             first[group] = min(first.get(group, retry), retry)
     with session_scope(engine) as session:
         for (error, attempts), ids in by_update.items():
-            session.execute(
-                update(OutboxMessage).where(col(OutboxMessage.id).in_(ids))
-                .values(state="failed", attempts=attempts, last_error=error, next_attempt_at=now + backoff(attempts),
-                        claim=None, claimed_until=None)
-                .execution_options(synchronize_session=False)
-            )  # fmt: skip
+            for chunk in _chunks(ids):
+                session.execute(
+                    update(OutboxMessage).where(col(OutboxMessage.id).in_(chunk))
+                    .values(state="failed", attempts=attempts, last_error=error,
+                            next_attempt_at=now + backoff(attempts), claim=None, claimed_until=None)
+                    .execution_options(synchronize_session=False)
+                )  # fmt: skip
         for kind_family in sorted({f for _r, f in failed}):
             messages = [{"recipient": shown(r), "error": failed[(r, f)],
                          "keys": sorted(row.key for row in groups[(r, f)])}

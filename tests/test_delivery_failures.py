@@ -7,7 +7,7 @@ import re
 import threading
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -147,3 +147,40 @@ def test_long_russian_subjects_arrive_with_every_space():
         notifier.close()
         received = [m.subject for m in sink.received]
     assert received == subjects
+
+
+def test_a_batch_holding_more_rows_than_one_statement_takes_is_marked_whole(engine, monkeypatch):
+    """The rows of a batch are marked a bounded number of ids per UPDATE (PostgreSQL takes at most 65,535
+    parameters: a country's escalation digests held more); here two ids per statement, every row still marked,
+    the sent and the failed alike."""
+    import outbox.send
+
+    monkeypatch.setattr(outbox.send, "IDS_PER_UPDATE", 2)
+    largest = []  # ids in each UPDATE of the outbox that lists them
+
+    def count(_conn, _cursor, statement, _params, _context, _many) -> None:  # noqa: ANN001
+        if statement.startswith("UPDATE outbox SET state=") and " IN (" in statement:
+            listed = statement.split(" IN (", 1)[1].split(")", 1)[0]
+            largest.append(listed.count(",") + 1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    prepared(engine)
+    decide(engine, DAY)
+    pending = [r for r in rows(engine) if r.state == "pending"]
+    assert len(pending) > 10
+    with MailSink() as sink:
+        notifier = RoutingNotifier(email=SmtpNotifier(sink.url()), other=RecordingNotifier())
+        report = dispatch(engine, notifier=notifier, now=at(DAY, 7), workers=2)
+    assert report.sent > 0 and report.failed == 0
+    assert {r.state for r in rows(engine) if r.state != "no-contact"} == {"sent"}
+    # the failed are marked in chunks too: nothing listens at this port
+    decide(engine, DAY + timedelta(days=7))
+    again = [r for r in rows(engine) if r.state == "pending" and "@" in r.recipient and "://" not in r.recipient]
+    assert len(again) > 2
+    refused = dispatch(engine, notifier=SmtpNotifier(f"mailto://127.0.0.1:{free_port()}?from=roadmap@example.org"),
+                       now=at(DAY + timedelta(days=7), 7), workers=2, families=None)  # fmt: skip
+    assert refused.failed > 0
+    marked = {r.id: r for r in rows(engine)}
+    assert all(marked[r.id].state == "failed" and marked[r.id].attempts == 1 for r in again)
+    assert largest and max(largest) <= 2  # never more ids in one statement than the bound
+    event.remove(engine, "before_cursor_execute", count)
