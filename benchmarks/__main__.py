@@ -1,14 +1,17 @@
-"""The benchmark of the whole commands (issue 15): `python -m benchmarks generate|run|naive|sink`.
+"""The benchmark of the whole commands (issue 15): `python -m benchmarks generate|run|naive|sink|mime`.
 
     python -m benchmarks generate --orgs 4000 --db sqlite:////tmp/region.db [--seed 1]
     python -m benchmarks run --orgs 4000 --naive-sample 5000 --runs 3 [--db URL] --json out.json
     python -m benchmarks run --milestones 5000 --naive-sample 5000 --json small.json
+    python -m benchmarks mime --digests 2000 [--rounds 3] [--workers 4]
 
 `run` generates its own store (a SQLite file in a temporary folder, or with --db a PostgreSQL URL a
 schema of its own in that database), then measures every command on fresh copies of it
 (benchmarks/whole.py) and writes the rows {"operation", "size", "median_s", "rate_per_s",
 "peak_rss_mb", "ratio_vs_naive"} (with "parts" on some) to --json. `naive` and `sink` are the run's
 helpers (the naive one-task-per-milestone flow; the counting SMTP server), each run as its own process.
+`mime` sends the same digests to that server with the e-mail written by the email package and as bytes
+(benchmarks/mime.py) and prints messages/s of each and their ratio.
 The machine is shared and noisy: compare the ratios of one run, not seconds across runs.
 """
 
@@ -59,7 +62,17 @@ def main(argv: list[str] | None = None) -> int:
     naive.add_argument("--as-of", required=True)
     sink = commands.add_parser("sink", help="(the run's helper) a counting SMTP server on loopback")
     sink.add_argument("--port", type=int, default=None)
+    mime = commands.add_parser("mime", help="e-mail written by the email package against as bytes, same digests")
+    mime.add_argument("--digests", type=int, default=2000)
+    mime.add_argument("--rounds", type=int, default=3)
+    mime.add_argument("--workers", type=int, default=4, help="sending threads (the dispatch's default)")
     args = parser.parse_args(argv)
+
+    if args.command == "mime":
+        from benchmarks.mime import run as run_mime
+
+        run_mime(args.digests, args.rounds, args.workers)
+        return 0
 
     if args.command == "sink":
         from benchmarks.sink import serve
