@@ -1,10 +1,11 @@
-"""The benchmark of the whole commands (issue 15): `python -m benchmarks generate|run|crash|scaleout|naive|sink`.
+"""The benchmark of the whole commands (issue 15): `python -m benchmarks generate|run|crash|scaleout|mime|naive|sink`.
 
     python -m benchmarks generate --orgs 4000 --db sqlite:////tmp/region.db [--seed 1]
     python -m benchmarks run --orgs 4000 --naive-sample 5000 --runs 3 [--db URL] --json out.json
     python -m benchmarks run --milestones 5000 --naive-sample 5000 --json small.json
     python -m benchmarks crash --orgs 5000 --senders 2 [--db URL] [--batch 50] [--json crash.json]
     python -m benchmarks scaleout --orgs 5000 --workers 2 --db "$ROADMAP_TEST_PG_URL" [--json scaleout.json]
+    python -m benchmarks mime --digests 2000 [--rounds 3] [--workers 4]
 
 `run` generates its own store (a SQLite file in a temporary folder, or with --db a PostgreSQL URL a
 schema of its own in that database), then measures every command on fresh copies of it
@@ -18,6 +19,8 @@ its sender process).
 `scaleout` sweeps one store in one process and a copy of it with `roadmap serve --workers N` taking the
 per-zone sweep deployments side by side (benchmarks/scaleout.py): the times, and whether both left the
 same outbox and delivered the same digests once (exit 1 when not).
+`mime` sends the same digests to that server with the e-mail written by the email package and as bytes
+(benchmarks/mime.py) and prints messages/s of each and their ratio.
 The machine is shared and noisy: compare the ratios of one run, not seconds across runs.
 """
 
@@ -93,7 +96,17 @@ def main(argv: list[str] | None = None) -> int:
     sender.add_argument("--batch", type=int, required=True)
     sender.add_argument("--workers", type=int, required=True)
     sender.add_argument("--wait", action="store_true", help='say "ready", start on a line from stdin')
+    mime = commands.add_parser("mime", help="e-mail written by the email package against as bytes, same digests")
+    mime.add_argument("--digests", type=int, default=2000)
+    mime.add_argument("--rounds", type=int, default=3)
+    mime.add_argument("--workers", type=int, default=4, help="sending threads (the dispatch's default)")
     args = parser.parse_args(argv)
+
+    if args.command == "mime":
+        from benchmarks.mime import run as run_mime
+
+        run_mime(args.digests, args.rounds, args.workers)
+        return 0
 
     if args.command == "crash-sender":
         from benchmarks.crash import sender_command

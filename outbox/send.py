@@ -1,5 +1,6 @@
 """Sending the outbox: claimed in batches of recipients, each batch rendered, sent by a bounded pool of
-threads over reused connections, and marked in one statement with one audit event, before the next.
+threads over reused connections, and marked in one statement with one audit event; the next batch is
+claimed and rendered while the current one is on the wire, and goes out once the current one is marked.
 
 Rows go out in two families: every reminder kind as one digest per recipient (notifications/digest.py),
 and the monitoring notices (kind "monitoring") as a message of their own (notifications/notice.py).
@@ -8,16 +9,16 @@ Delivery is at least once per message with de-duplication by key. A batch's rows
 after the server accepted its messages, so a crash repeats at most the messages of one batch (of
 BATCH recipients) per sender, and loses none (its claims lapse after LEASE and a later run sends them).
 A failed send leaves its rows `failed` with the error and a next attempt (backoff: 5 min, 30 min, 2 h,
-6 h, then daily); the dispatch deployment retries them every 5 minutes. Memory is bounded by a batch:
-nothing is rendered before the batch it goes out in.
+6 h, then daily); the dispatch deployment retries them every 5 minutes. Memory is bounded by two batches:
+nothing is rendered before the batch ahead of it is on the wire.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Collection, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -159,51 +160,91 @@ def dispatch(
     batch: int = BATCH,
 ) -> DispatchReport:
     """Send every ready message (of these families, roadmaps and milestone zones; default all), a batch of
-    recipients at a time; with `link_for`, digests carry a signed link to each milestone's page."""
+    recipients at a time; with `link_for`, digests carry a signed link to each milestone's page.
+
+    The next batch is claimed and rendered while the current one is on the wire, and sent only once the
+    current one is marked: a crash still repeats at most one batch (the next one's claims lapse unsent)."""
     report = DispatchReport(families=families_of(families))
+    batches = _claimed(engine, now=now, roadmaps=roadmaps, families=families, timezones=timezones, batch=batch)
+    on_wire: _OnWire | None = None
     try:
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            while True:  # again for rows that became ready meanwhile (a sweep queueing beside this run)
-                with phase("claim"):
-                    found = ready_rows(engine, now=now, roadmaps=roadmaps, families=families, timezones=timezones)
-                if not found:
-                    break
-                names = list(found)
-                for start in range(0, len(names), batch):
-                    with phase("claim"):
-                        ids = [i for name in names[start : start + batch] for i in found[name]]
-                        groups = claim(engine, now=now, token=uuid.uuid4().hex, roadmaps=roadmaps,
-                                       families=families, timezones=timezones, ids=ids)  # fmt: skip
-                    if groups:  # empty when another sender took these recipients first
-                        _send_batch(engine, pool, notifier, groups, report, now=now, as_of=as_of, actor=actor,
-                                    link_for=link_for, on_sent=on_sent)  # fmt: skip
+            try:
+                for groups in batches:
+                    rendered = _render(engine, groups, now=now, as_of=as_of, link_for=link_for)
+                    if on_wire is not None:
+                        finishing, on_wire = on_wire, None
+                        _finish(engine, finishing, report, now=now, actor=actor, on_sent=on_sent)
+                    on_wire = _OnWire(groups, {pool.submit(notifier.send, *message): group
+                                               for group, message in rendered.items()})  # fmt: skip
+            finally:  # what went out is marked, even when claiming or rendering the next batch failed
+                if on_wire is not None:
+                    _finish(engine, on_wire, report, now=now, actor=actor, on_sent=on_sent)
     finally:
         notifier.close()  # the connections held open for the run
     return report
 
 
-def _send_batch(
-    engine: Engine, pool: ThreadPoolExecutor, notifier: Notifier, groups: dict[Group, list[OutboxMessage]],
-    report: DispatchReport, *, now: datetime, as_of: date | None, actor: ActorLike, link_for: LinkFor | None,
-    on_sent: Callable[[str], None] | None,
-) -> None:  # fmt: skip
-    """Render one batch's messages, send them in parallel, then mark the sent and the failed in one go each."""
-    # the texts of the whole batch in two queries (not two per message)
-    with phase("render"), session_scope(engine, readonly=True) as session:
-        filled = iter(with_texts(session, [row.payload for rows in groups.values() for row in rows]))
-    payloads = {g: [next(filled) for _row in rows] for g, rows in groups.items()}
-    futures = {}
-    with phase("render"):  # (the sends start meanwhile, in the pool)
+def _claimed(
+    engine: Engine, *, now: datetime, roadmaps: list[str] | None, families: Collection[str] | None,
+    timezones: Collection[str] | None, batch: int,
+) -> Iterator[dict[Group, list[OutboxMessage]]]:  # fmt: skip
+    """The batches of rows this sender claims, one at a time (a batch of `batch` recipients, rows that another
+    sender took first left out), until no ready row is left free."""
+    while True:  # again for rows that became ready meanwhile (a sweep queueing beside this run)
+        with phase("claim"):
+            found = ready_rows(engine, now=now, roadmaps=roadmaps, families=families, timezones=timezones)
+        if not found:
+            return
+        names = list(found)
+        for start in range(0, len(names), batch):
+            with phase("claim"):
+                ids = [i for name in names[start : start + batch] for i in found[name]]
+                groups = claim(engine, now=now, token=uuid.uuid4().hex, roadmaps=roadmaps, families=families,
+                               timezones=timezones, ids=ids)  # fmt: skip
+            if groups:  # empty when another sender took these recipients first
+                yield groups
+
+
+Rendered = tuple[str, str, str, str, list[str]]  # (recipient, subject, text, HTML, files): Notifier.send's arguments
+
+
+def _render(
+    engine: Engine, groups: dict[Group, list[OutboxMessage]], *, now: datetime, as_of: date | None,
+    link_for: LinkFor | None,
+) -> dict[Group, Rendered]:  # fmt: skip
+    """Every message of one batch, rendered: the texts of the whole batch in two queries (not two per message)."""
+    with phase("render"):
+        with session_scope(engine, readonly=True) as session:
+            filled = iter(with_texts(session, [row.payload for rows in groups.values() for row in rows]))
+        payloads = {g: [next(filled) for _row in rows] for g, rows in groups.items()}
+        out = {}
         for group in groups:
             recipient, kind_family = group
             subject, text, html = render_group(recipient, kind_family, payloads[group], now, as_of, link_for)
-            files = files_for(recipient, kind_family, payloads[group])
-            futures[pool.submit(notifier.send, recipient, subject, text, html, files)] = group
+            out[group] = (recipient, subject, text, html, files_for(recipient, kind_family, payloads[group]))
+        return out
+
+
+@dataclass
+class _OnWire:
+    """A batch whose messages the pool is sending."""
+
+    groups: dict[Group, list[OutboxMessage]]
+    futures: dict[Future[None], Group]
+
+
+def _finish(
+    engine: Engine, batch: _OnWire, report: DispatchReport, *, now: datetime, actor: ActorLike,
+    on_sent: Callable[[str], None] | None,
+) -> None:  # fmt: skip
+    """Wait for a batch's sends, then mark the sent and the failed in one go each, and count them."""
+    groups = batch.groups
     sent: list[Group] = []
     failed: dict[Group, str] = {}
-    with phase("send"):  # what is left to send once the batch is rendered
-        for future in as_completed(futures):
-            group = futures[future]
+    with phase("send"):  # what is left to send once the next batch is claimed and rendered
+        for future in as_completed(batch.futures):
+            group = batch.futures[future]
             try:
                 future.result()
             except SendError as exc:

@@ -167,3 +167,55 @@ def test_a_sender_killed_mid_dispatch_repeats_at_most_one_batch_and_loses_nothin
     with session_scope(engine, readonly=True) as session:
         states = {r.state for r in session.execute(select(OutboxMessage)).scalars() if r.recipient in expected}
     assert states == {"sent"}
+
+
+def test_the_next_batch_is_claimed_while_one_is_on_the_wire_and_sent_only_once_that_one_is_marked(engine, monkeypatch):
+    import outbox.send
+
+    SMALL = 20  # noqa: N806 (recipients a batch)
+    tomsk_registry(engine, schools=60)
+    with session_scope(engine, readonly=True) as session:
+        plans = active_roadmaps(session)
+    for plan in plans:
+        with session_scope(engine) as session:
+            decide_reminders(session, roadmap=plan, today=DAY, calendar=CAL, now=NOW)
+    with session_scope(engine, readonly=True) as session:
+        recipients = {r.recipient for r in session.execute(select(OutboxMessage)).scalars() if r.state == "pending"}
+    batches = -(-len(recipients) // SMALL)
+    assert batches >= 3
+    claims = threading.Semaphore(0)  # released once per claim the sender makes
+    claim = outbox.send.claim
+
+    def counted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        try:
+            return claim(*args, **kwargs)
+        finally:
+            claims.release()
+
+    monkeypatch.setattr(outbox.send, "claim", counted)
+    lock = threading.Lock()
+    seen: list[tuple[int, int]] = []  # (messages handed over before, recipients marked sent then)
+    claimed = [0]
+    stuck: list[int] = []
+
+    class Checking(RecordingNotifier):
+        def send(self, recipient, subject, text, html, attachments=()) -> None:  # noqa: ANN001
+            with lock:
+                n = len(seen)
+                k = n // SMALL  # the batch this message is in
+                # batch k is on the wire: the sender claims batch k + 1 meanwhile (it would wait forever otherwise)
+                while claimed[0] < min(k + 2, batches):
+                    if stuck or not claims.acquire(timeout=30):
+                        stuck.append(k)  # every later send fails at once
+                        raise AssertionError(f"batch {k + 2} was not claimed while batch {k + 1} was on the wire")
+                    claimed[0] += 1
+                with session_scope(engine, readonly=True) as session:
+                    marked = {r.recipient for r in session.execute(select(OutboxMessage)).scalars()
+                              if r.state == "sent"}  # fmt: skip
+                seen.append((n, len(marked)))
+            super().send(recipient, subject, text, html, attachments)
+
+    report = dispatch(engine, notifier=Checking(), now=NOW, workers=2, batch=SMALL)
+    assert report.sent == len(recipients) and report.failed == 0
+    # every batch goes out only once every batch before it is marked sent, and none is marked before it is sent
+    assert seen == [(n, SMALL * (n // SMALL)) for n in range(len(recipients))]
