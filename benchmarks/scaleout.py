@@ -23,6 +23,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -44,13 +45,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _api(method: str, url: str, **kwargs: Any) -> httpx.Response:
-    """A REST call to the Prefect server, retried while its store is busy (503) or it is slow to answer a read."""
+def _api(method: str, url: str, *, idempotent: bool = False, **kwargs: Any) -> httpx.Response:
+    """A REST call to the Prefect server, retried while its store is busy (503) or it is slow to answer a read
+    (or an `idempotent` call: a flow run created with an idempotency key)."""
     for attempt in range(40):
         try:
             response = httpx.request(method, url, timeout=60, **kwargs)
         except httpx.TimeoutException:
-            if method != "GET" or attempt == 39:
+            if not (method == "GET" or idempotent) or attempt == 39:
                 raise
             continue
         if response.status_code != 503:
@@ -150,8 +152,8 @@ def _partitioned(db: str, folder: Path, workers: int, day: date, now: datetime, 
             began = time.monotonic()
             ids = {}
             for name in SWEEPS:
-                made = _api("POST", f"{api}/deployments/{deployments[name]}/create_flow_run",
-                            json={"parameters": parameters})  # fmt: skip
+                made = _api("POST", f"{api}/deployments/{deployments[name]}/create_flow_run", idempotent=True,
+                            json={"parameters": parameters, "idempotency_key": uuid.uuid4().hex})  # fmt: skip
                 made.raise_for_status()
                 ids[name] = made.json()["id"]
             runs: dict[str, dict[str, Any]] = {}

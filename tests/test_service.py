@@ -68,15 +68,15 @@ def wait_until_gone(marker: str, timeout: float = 30.0) -> list[int]:
     return left
 
 
-def api_call(method: str, url: str, **kwargs) -> httpx.Response:
+def api_call(method: str, url: str, *, idempotent: bool = False, **kwargs) -> httpx.Response:
     """One REST call, retried on 503 as Prefect's own client does (its SQLite database is briefly busy); a read
-    (GET) is also retried when the server, busy with two workers' runs on a loaded machine, does not answer
-    within 30 s (a POST is not: it may have been done)."""
+    (GET), or a call made `idempotent` (a flow run created with an idempotency key), is also retried when the
+    server, busy with two workers' runs on a loaded machine, does not answer within 30 s."""
     for attempt in range(20):
         try:
             response = httpx.request(method, url, timeout=30, **kwargs)
         except httpx.TimeoutException:
-            if method != "GET" or attempt == 19:
+            if not (method == "GET" or idempotent) or attempt == 19:
                 raise
             continue
         if response.status_code != 503:
@@ -152,8 +152,10 @@ class Serve:
 
     def start(self, name: str, parameters: dict) -> str:
         """Start a run of the deployment now (a worker takes it); its id."""
+        # with an idempotency key, a creation retried after a timeout returns the run it made, not a second one
         made = api_call("POST", f"{self.api}/deployments/{self.deployment(name)['id']}/create_flow_run",
-                        json={"parameters": parameters})  # fmt: skip
+                        json={"parameters": parameters, "idempotency_key": uuid.uuid4().hex},
+                        idempotent=True)  # fmt: skip
         assert made.status_code in (200, 201), made.text
         return str(made.json()["id"])
 
