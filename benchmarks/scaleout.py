@@ -14,18 +14,13 @@ Exit 1 when the outboxes differ or a digest was delivered twice.
 from __future__ import annotations
 
 import json
-import os
-import queue
 import shutil
-import signal
 import socket
-import subprocess
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +29,7 @@ import httpx
 
 from benchmarks.store import SWEEP_DAY, clone, drop, generate, new_store
 from benchmarks.whole import ROADMAP, ROOT, Sink, _checked, _env, data_dir, measure, outbox_rows
+from tests.helpers.processes import Running  # (the tests' reader of a command's output lines)
 
 SWEEPS = ("sweep-europe-moscow", "sweep-asia-yekaterinburg", "sweep-asia-tomsk")  # the generator's three zones
 FINAL = ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
@@ -59,49 +55,6 @@ def _api(method: str, url: str, *, idempotent: bool = False, **kwargs: Any) -> h
             return response
         time.sleep(0.5)
     return response
-
-
-@dataclass
-class Served:
-    """`roadmap serve` as a subprocess, its output read on a thread."""
-
-    args: list[str]
-    env: dict[str, str]
-    lines: list[str] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.process = subprocess.Popen(self.args, env=self.env, cwd=ROOT, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, text=True, start_new_session=True)  # fmt: skip
-        self._queue: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self._queue.put(line.rstrip("\n"))
-        self._queue.put(None)
-
-    def wait_for(self, prefix: str, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = self._queue.get(timeout=1)
-            except queue.Empty:
-                continue
-            if line is None:
-                break
-            self.lines.append(line)
-            if line.startswith(prefix):
-                return
-        raise RuntimeError(f"roadmap serve said no «{prefix}» within {timeout:.0f} s:\n" + "\n".join(self.lines))
-
-    def stop(self) -> int:
-        os.killpg(self.process.pid, signal.SIGINT)
-        try:
-            return self.process.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            return self.process.wait()
 
 
 @dataclass
@@ -142,8 +95,8 @@ def _partitioned(db: str, folder: Path, workers: int, day: date, now: datetime, 
     api = f"http://127.0.0.1:{port}/api"
     with Sink() as sink:
         env["ROADMAP_SMTP_URL"] = sink.url()
-        served = Served([ROADMAP, "serve", "--port", str(port), "--workers", str(workers), "--no-web",
-                         "--prefect-home", str(folder / "serve-prefect"), "--db", db], env)  # fmt: skip
+        served = Running([ROADMAP, "serve", "--port", str(port), "--workers", str(workers), "--no-web",
+                          "--prefect-home", str(folder / "serve-prefect"), "--db", db], env, cwd=ROOT)  # fmt: skip
         try:
             served.wait_for("ready:", 600)
             log(f"  roadmap serve ready with {workers} workers")
@@ -168,7 +121,7 @@ def _partitioned(db: str, folder: Path, workers: int, day: date, now: datetime, 
                 time.sleep(0.2)
             took = time.monotonic() - began
         finally:
-            code = served.stop()
+            code = served.interrupt(timeout=120)
         if code != 0:
             raise RuntimeError(f"roadmap serve exited {code}:\n" + "\n".join(served.lines[-40:]))
     figures = {
