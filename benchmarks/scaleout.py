@@ -73,9 +73,12 @@ class Result:
     repeated_one: int
 
     def holds(self) -> bool:
-        """The same outbox, the same digests, none delivered again, every zone run completed."""
+        """The same outbox, the same digests, none delivered again, every zone run completed; and something to
+        compare (a store whose day queues nothing would prove nothing)."""
         return (
-            self.same_outbox
+            self.rows > 0
+            and self.digests_one > 0
+            and self.same_outbox
             and self.digests_partitioned == self.digests_one
             and self.repeated == self.repeated_one
             and all(r["state"] == "COMPLETED" for r in self.runs.values())
