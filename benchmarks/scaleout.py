@@ -25,11 +25,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from benchmarks.store import SWEEP_DAY, clone, drop, generate, new_store
 from benchmarks.whole import ROADMAP, ROOT, Sink, _checked, _env, data_dir, measure, outbox_rows
-from tests.helpers.processes import Running  # (the tests' reader of a command's output lines)
+from tests.helpers.processes import Running, api_call  # (the tests' command reader and REST call)
 
 SWEEPS = ("sweep-europe-moscow", "sweep-asia-yekaterinburg", "sweep-asia-tomsk")  # the generator's three zones
 FINAL = ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
@@ -39,22 +37,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def _api(method: str, url: str, *, idempotent: bool = False, **kwargs: Any) -> httpx.Response:
-    """A REST call to the Prefect server, retried while its store is busy (503) or it is slow to answer a read
-    (or an `idempotent` call: a flow run created with an idempotency key)."""
-    for attempt in range(40):
-        try:
-            response = httpx.request(method, url, timeout=60, **kwargs)
-        except httpx.TimeoutException:
-            if not (method == "GET" or idempotent) or attempt == 39:
-                raise
-            continue
-        if response.status_code != 503:
-            return response
-        time.sleep(0.5)
-    return response
 
 
 @dataclass
@@ -103,12 +85,16 @@ def _partitioned(db: str, folder: Path, workers: int, day: date, now: datetime, 
         try:
             served.wait_for("ready:", 600)
             log(f"  roadmap serve ready with {workers} workers")
-            deployments = {d["name"]: d["id"] for d in _api("POST", f"{api}/deployments/filter", json={}).json()}
+            deployments = {
+                d["name"]: d["id"]
+                for d in api_call("POST", f"{api}/deployments/filter", json={}, timeout=60, attempts=40).json()
+            }
             parameters = {"as_of": day.isoformat(), "now": now.isoformat()}
             began = time.monotonic()
             ids = {}
             for name in SWEEPS:
-                made = _api("POST", f"{api}/deployments/{deployments[name]}/create_flow_run", idempotent=True,
+                made = api_call("POST", f"{api}/deployments/{deployments[name]}/create_flow_run", idempotent=True,
+                                timeout=60, attempts=40,
                             json={"parameters": parameters, "idempotency_key": uuid.uuid4().hex})  # fmt: skip
                 made.raise_for_status()
                 ids[name] = made.json()["id"]
@@ -116,7 +102,7 @@ def _partitioned(db: str, folder: Path, workers: int, day: date, now: datetime, 
             while len(runs) < len(ids):
                 for name, run_id in ids.items():
                     if name not in runs:
-                        run = _api("GET", f"{api}/flow_runs/{run_id}").json()
+                        run = api_call("GET", f"{api}/flow_runs/{run_id}", timeout=60, attempts=40).json()
                         if run["state"]["type"] in FINAL:
                             runs[name] = run
                 if time.monotonic() - began > 3600:

@@ -132,13 +132,18 @@ CHILD = textwrap.dedent(
 BATCH = 40
 
 
-def test_a_sender_killed_mid_dispatch_repeats_at_most_one_batch_and_loses_nothing(engine, db_url):
-    tomsk_registry(engine, schools=150)
+def decide_all(engine) -> None:
+    """Queue the day's reminders of every roadmap, without sending them."""
     with session_scope(engine, readonly=True) as session:
         plans = active_roadmaps(session)
     for plan in plans:
         with session_scope(engine) as session:
             decide_reminders(session, roadmap=plan, today=DAY, calendar=CAL, now=NOW)
+
+
+def test_a_sender_killed_mid_dispatch_repeats_at_most_one_batch_and_loses_nothing(engine, db_url):
+    tomsk_registry(engine, schools=150)
+    decide_all(engine)
     with session_scope(engine, readonly=True) as session:
         rows = session.execute(select(OutboxMessage)).scalars().all()
     expected = {r.recipient for r in rows if r.state == "pending" and "@" in r.recipient and "://" not in r.recipient}
@@ -174,11 +179,7 @@ def test_the_next_batch_is_claimed_while_one_is_on_the_wire_and_sent_only_once_t
 
     SMALL = 20  # noqa: N806 (recipients a batch)
     tomsk_registry(engine, schools=60)
-    with session_scope(engine, readonly=True) as session:
-        plans = active_roadmaps(session)
-    for plan in plans:
-        with session_scope(engine) as session:
-            decide_reminders(session, roadmap=plan, today=DAY, calendar=CAL, now=NOW)
+    decide_all(engine)
     with session_scope(engine, readonly=True) as session:
         recipients = {r.recipient for r in session.execute(select(OutboxMessage)).scalars() if r.state == "pending"}
     batches = -(-len(recipients) // SMALL)

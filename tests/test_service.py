@@ -30,6 +30,7 @@ from sqlalchemy import select
 from models.db import open_store, session_scope
 from models.store import OutboxMessage
 from notifications.mailsink import MailSink, free_port
+from tests.helpers.processes import api_call
 from tests.helpers.sechenovsky import PLAN, load_registry, sync
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,23 +67,6 @@ def wait_until_gone(marker: str, timeout: float = 30.0) -> list[int]:
         time.sleep(0.2)
         left = marked_processes(marker)
     return left
-
-
-def api_call(method: str, url: str, *, idempotent: bool = False, **kwargs) -> httpx.Response:
-    """One REST call, retried on 503 as Prefect's own client does (its SQLite database is briefly busy); a read
-    (GET), or a call made `idempotent` (a flow run created with an idempotency key), is also retried when the
-    server, busy with two workers' runs on a loaded machine, does not answer within 30 s."""
-    for attempt in range(20):
-        try:
-            response = httpx.request(method, url, timeout=30, **kwargs)
-        except httpx.TimeoutException:
-            if not (method == "GET" or idempotent) or attempt == 19:
-                raise
-            continue
-        if response.status_code != 503:
-            return response
-        time.sleep(0.5)
-    return response
 
 
 class Serve:

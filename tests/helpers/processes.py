@@ -10,6 +10,8 @@ import threading
 import time
 from pathlib import Path
 
+import httpx
+
 
 class Running:
     """`args` started in a session of its own; `wait_for(prefix)` reads its output until a line starts so."""
@@ -53,3 +55,22 @@ class Running:
         while (line := self._queue.get(timeout=10)) is not None:
             self.lines.append(line)
         return code
+
+
+def api_call(
+    method: str, url: str, *, idempotent: bool = False, timeout: float = 30, attempts: int = 20, **kwargs
+) -> httpx.Response:
+    """One REST call to a Prefect server, retried on 503 as Prefect's own client does (its SQLite database is
+    briefly busy); a read (GET), or a call made `idempotent` (a flow run created with an idempotency key), is
+    also retried when the server, busy with workers' runs on a loaded machine, does not answer in `timeout`."""
+    for attempt in range(attempts):
+        try:
+            response = httpx.request(method, url, timeout=timeout, **kwargs)
+        except httpx.TimeoutException:
+            if not (method == "GET" or idempotent) or attempt == attempts - 1:
+                raise
+            continue
+        if response.status_code != 503:
+            return response
+        time.sleep(0.5)
+    return response
